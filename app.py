@@ -1,0 +1,108 @@
+"""Wiring only: settings -> concept, stores -> adapter -> bot -> aiohttp routes.
+
+``create_app(settings)`` builds everything and returns the aiohttp application; nothing happens
+at import. ``python app.py`` reads the settings from the environment and serves on HOST:PORT
+(127.0.0.1:3978 by default). Routes: ``POST /api/messages`` and ``GET /healthz``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+
+from aiohttp import web
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
+
+from bot.boundary import on_turn_error
+from bot.handler import SamtaleguideBot
+from bot.services import Services
+from bot.teams import Teams
+from dialogs.concept import ConceptError, default_concept_path, load_concept
+from settings import Settings, SettingsError
+from storage.factory import open_conversation_store
+
+MAX_BODY = 256 * 1024  # Teams activities are far smaller; anything larger is refused with 413
+
+log = logging.getLogger("samtaleguide.app")
+
+
+class _BotConfig:
+    """The attribute names botbuilder's ConfigurationBotFrameworkAuthentication reads."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.APP_ID = settings.app_id
+        self.APP_PASSWORD = settings.app_password
+        self.APP_TYPE = settings.app_type
+        self.APP_TENANTID = settings.app_tenant_id
+
+
+def create_app(settings: Settings) -> web.Application:
+    concept = load_concept(settings.concept_file or default_concept_path())
+    store = open_conversation_store(
+        connection_string=settings.storage_connection_string or None,
+        account_url=settings.storage_account_url or None,
+        container=settings.state_container,
+        local_root=settings.local_storage_dir / "conversations",
+    )
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(_BotConfig(settings)))
+    adapter.on_turn_error = on_turn_error
+    teams = Teams(adapter, settings.app_id)
+    services = Services(concept=concept, store=store, teams=teams, app_id=settings.app_id)
+    bot = SamtaleguideBot(services)
+
+    async def messages(request: web.Request) -> web.StreamResponse:
+        if "application/json" not in request.headers.get("Content-Type", ""):
+            return web.json_response({"error": "expected application/json"}, status=415)
+        try:
+            body = json.loads(await request.read())
+        except ValueError:
+            return web.json_response({"error": "body is not JSON"}, status=400)
+        if not isinstance(body, dict) or not isinstance(body.get("type"), str):
+            return web.json_response({"error": "body is not an activity"}, status=400)
+        try:
+            response = await adapter.process(request, bot)
+        except web.HTTPException:
+            raise
+        except Exception as error:  # malformed activities the SDK cannot deserialise
+            log.warning("activity refused: %s", type(error).__name__)
+            return web.json_response({"error": "malformed activity"}, status=400)
+        return response or web.Response(status=201)
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.json_response(
+            {"status": "ok", "storage": settings.storage_kind, "concept": concept.id}
+        )
+
+    async def close_store(_: web.Application) -> None:
+        await services.drain()
+        await store.close()
+
+    app = web.Application(client_max_size=MAX_BODY)
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", healthz)
+    app.on_cleanup.append(close_store)
+    app["bot"] = bot
+    app["adapter"] = adapter
+    return app
+
+
+def main() -> None:
+    try:
+        settings = Settings.from_env()
+        app = create_app(settings)
+    except (SettingsError, ConceptError) as error:
+        print(f"samtaleguide: cannot start: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    print(f"Samtaleguide listening on http://{settings.host}:{settings.port}/api/messages")
+    web.run_app(app, host=settings.host, port=settings.port, print=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""Finding and changing stored conversations: load (ETag) → pure transition → save (If-Match).
+
+``execute`` is the only way the bot changes a conversation. It retries on conflicts (via
+``storage.update``), saves nothing when the domain refuses, and returns the effects for the
+caller to carry out after the save.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from dialogs.concept import Concept
+from dialogs.conversation import ChatRef, Conversation, Person
+from dialogs.effects import Effect
+from dialogs.errors import DomainError
+from dialogs.events import Event
+from dialogs.transitions import apply
+from storage.protocols import ConversationStore
+from storage.update import update
+
+PREFIX = "conversations/"
+
+
+class ConversationNotFound(DomainError):
+    code = "not_found"
+
+
+def chat_prefix(chat_id: str) -> str:
+    return hashlib.sha256(chat_id.encode("utf-8")).hexdigest()[:16]
+
+
+def new_id(chat: ChatRef, now: datetime) -> str:
+    """Sortable by time within a chat, so the newest conversation of a chat is the last key."""
+    return f"{chat_prefix(chat.conversation_id)}-{now:%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
+
+
+def key(conversation_id: str) -> str:
+    if (
+        not conversation_id
+        or len(conversation_id) > 64
+        or not all(c.isalnum() or c == "-" for c in conversation_id)
+    ):
+        raise ConversationNotFound("malformed id")
+    return PREFIX + conversation_id
+
+
+class Conversations:
+    def __init__(self, store: ConversationStore, concept: Concept) -> None:
+        self.store = store
+        self.concept = concept
+
+    async def get(self, conversation_id: str) -> Conversation:
+        conversation, _ = await self.store.load(key(conversation_id))
+        if conversation is None:
+            raise ConversationNotFound("no such conversation")
+        return conversation
+
+    async def create(self, conversation: Conversation) -> None:
+        await self.store.save(key(conversation.id), conversation, None)
+
+    async def execute(
+        self, conversation_id: str, event: Event, now: datetime
+    ) -> tuple[Conversation, tuple[Effect, ...]]:
+        def transition(current: Conversation | None) -> tuple[Conversation, tuple[Effect, ...]]:
+            if current is None:
+                raise ConversationNotFound("no such conversation")
+            return apply(current, event, self.concept, now)
+
+        return await update(self.store, key(conversation_id), transition)
+
+    async def current_for_chat(self, chat_id: str) -> Conversation | None:
+        """The newest conversation of this chat that is not closed (or the newest, if all are)."""
+        keys = await self.store.keys(PREFIX + chat_prefix(chat_id) + "-")
+        newest: Conversation | None = None
+        for stored in reversed(keys):
+            conversation, _ = await self.store.load(stored)
+            if conversation is None:
+                continue
+            if conversation.phase != "closed":
+                return conversation
+            newest = newest or conversation
+        return newest
+
+
+def resolve_actor(conversation: Conversation, person: Person) -> str:
+    """The participant id of ``person``: their Teams id, or their Entra object id when they were
+    invited from the people picker (which knows only that)."""
+    if conversation.participant(person.user_id) is not None:
+        return person.user_id
+    if person.aad_object_id:
+        for p in conversation.participants:
+            if p.aad_object_id == person.aad_object_id:
+                return p.user_id
+    return person.user_id

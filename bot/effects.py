@@ -1,0 +1,122 @@
+"""Carrying out a transition's effects in Teams, after the new state has been saved.
+
+Runs outside the user's turn (``Services.spawn``). Preparation prompts fan out with bounded
+concurrency; each delivery is recorded on the conversation (``RecordPrompt``) at once, so a later
+run refreshes that card in place instead of sending a second prompt. People Teams will not let us
+reach (403) are recorded as unreachable and named to the leader on the status card in the
+conversation's chat, while everyone else still gets their prompt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot.conversations import Conversations
+from bot.replies import card_message, text_message
+from bot.services import Services
+from bot.teams import DeliveryFailed, Unreachable
+from cards.preparation import preparation_card
+from cards.status import keywords_card, status_card
+from cards.texts import Texts
+from dialogs import effects as fx
+from dialogs import events as ev
+from dialogs.conversation import Conversation
+
+log = logging.getLogger("samtaleguide.effects")
+SYSTEM = "samtaleguide"
+
+
+class Effects:
+    def __init__(self, services: Services, conversations: Conversations) -> None:
+        self.services = services
+        self.conversations = conversations
+
+    async def carry_out(
+        self, conversation: Conversation, effects: tuple[fx.Effect, ...], texts: Texts
+    ) -> None:
+        for effect in effects:
+            if isinstance(effect, fx.SendPrompts):
+                await self.prompt(conversation, effect.user_ids, texts)
+            elif isinstance(effect, fx.SendReminders):
+                await self.remind(conversation, effect.user_ids, texts)
+            elif isinstance(effect, fx.PostKeywordSummary):
+                await self.post_to_chat(conversation, keywords_card(conversation, texts))
+
+    async def post_to_chat(self, conversation: Conversation, card: dict) -> None:
+        if conversation.chat is None:
+            return
+        try:
+            await self.services.teams.send(conversation.chat, card_message(card))
+        except DeliveryFailed as error:
+            log.warning("could not post in the conversation's chat (%s)", error.status)
+
+    async def prompt(
+        self, conversation: Conversation, user_ids: tuple[str, ...], texts: Texts
+    ) -> None:
+        limit = asyncio.Semaphore(self.services.fanout)
+
+        async def one(user_id: str) -> bool:
+            async with limit:
+                return await self._prompt_one(conversation, user_id, texts)
+
+        reached = await asyncio.gather(*(one(uid) for uid in user_ids))
+        if not all(reached):
+            latest = await self.conversations.get(conversation.id)
+            await self.post_to_chat(
+                latest,
+                status_card(latest, texts, message=texts.get("unreachable.title"), success=False),
+            )
+
+    async def _prompt_one(self, conversation: Conversation, user_id: str, texts: Texts) -> bool:
+        participant = conversation.participant(user_id)
+        if participant is None or conversation.chat is None:
+            return True
+        teams = self.services.teams
+        card = preparation_card(conversation, self.services.concept, texts, user_id)
+        now = self.services.clock()
+        try:
+            if participant.prompt_chat and participant.prompt_activity_id:
+                await teams.update(
+                    participant.prompt_chat, participant.prompt_activity_id, card_message(card)
+                )
+                return True
+            chat = await teams.open_personal_chat(conversation.chat, user_id)
+            activity_id = await teams.send(chat, card_message(card))
+        except Unreachable:
+            await self.conversations.execute(
+                conversation.id,
+                ev.RecordUnreachable(SYSTEM, user_id=user_id, reason="blocked"),
+                now,
+            )
+            return False
+        except DeliveryFailed as error:
+            log.warning("preparation prompt not delivered (%s)", error.status)
+            await self.conversations.execute(
+                conversation.id, ev.RecordUnreachable(SYSTEM, user_id=user_id, reason="failed"), now
+            )
+            return False
+        await self.conversations.execute(
+            conversation.id,
+            ev.RecordPrompt(SYSTEM, user_id=user_id, chat=chat, activity_id=activity_id),
+            now,
+        )
+        return True
+
+    async def remind(
+        self, conversation: Conversation, user_ids: tuple[str, ...], texts: Texts
+    ) -> None:
+        never_reached = tuple(
+            uid for uid in user_ids if (p := conversation.participant(uid)) and not p.prompt_chat
+        )
+        for uid in user_ids:
+            participant = conversation.participant(uid)
+            if participant is None or participant.prompt_chat is None:
+                continue
+            try:
+                reminder = text_message(texts.get("prep.reminder", kind=conversation.kind))
+                await self.services.teams.send(participant.prompt_chat, reminder)
+            except DeliveryFailed as error:
+                log.warning("reminder not delivered (%s)", error.status)
+        if never_reached:
+            await self.prompt(conversation, never_reached, texts)

@@ -1,0 +1,94 @@
+"""Strict parsing of ``adaptiveCard/action`` invoke values and card input data.
+
+Everything here distrusts its input: wrong types, missing fields, oversize values and unknown
+shapes raise ``BadPayload``, which the bot answers with a clear card and no state change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+MAX_VERB = 64
+MAX_ID = 128
+
+
+class BadPayload(ValueError):
+    """The card sent something that is not a well-formed action for us."""
+
+
+@dataclass(frozen=True)
+class CardAction:
+    verb: str
+    data: dict[str, Any]
+
+
+def parse_action(value: Any) -> CardAction:
+    if not isinstance(value, dict):
+        raise BadPayload("value is not an object")
+    action = value.get("action")
+    if not isinstance(action, dict) or action.get("type") != "Action.Execute":
+        raise BadPayload("not an Action.Execute")
+    verb = action.get("verb")
+    if not isinstance(verb, str) or not 0 < len(verb) <= MAX_VERB:
+        raise BadPayload("bad verb")
+    data = action.get("data") or {}
+    if not isinstance(data, dict):
+        raise BadPayload("data is not an object")
+    return CardAction(verb=verb, data=data)
+
+
+def text_field(data: dict[str, Any], name: str, *, default: str = "") -> str:
+    """A text input: must be a string when present (length is checked by the domain)."""
+    value = data.get(name, default)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise BadPayload(f"{name} is not text")
+    return str(value)
+
+
+def id_field(data: dict[str, Any], name: str) -> str:
+    value = data.get(name)
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_ID:
+        raise BadPayload(f"{name} is missing")
+    return value
+
+
+def int_field(data: dict[str, Any], name: str, *, default: int | None = None) -> int | None:
+    value = data.get(name, default)
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        raise BadPayload(f"{name} is not a number")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 10:
+        return int(value)
+    raise BadPayload(f"{name} is not a number")
+
+
+def bool_field(data: dict[str, Any], name: str) -> bool:
+    value = data.get(name, False)
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false", "", None):
+        return value == "true"
+    raise BadPayload(f"{name} is not a toggle")
+
+
+def choices_field(data: dict[str, Any], name: str, *, limit: int = 100) -> tuple[str, ...]:
+    """A multi-select ChoiceSet: one comma-joined string (or a list); empty parts are refused."""
+    value = data.get(name, "")
+    if value in ("", None):
+        return ()
+    parts: list[Any]
+    if isinstance(value, str):
+        parts = value.split(",")
+    elif isinstance(value, list):
+        parts = value
+    else:
+        raise BadPayload(f"{name} is not a choice")
+    if len(parts) > limit or not all(isinstance(p, str) and p.strip() for p in parts):
+        raise BadPayload(f"{name} has malformed choices")
+    return tuple(p.strip() for p in parts)

@@ -1,0 +1,53 @@
+"""What the bot needs from the rest of the app, built once by ``app.create_app``.
+
+``Services.spawn`` runs follow-up work (fan-out to 1:1 chats, posts in the group chat) after a
+turn has answered, and keeps a reference to every task so ``drain`` can await them on shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from dialogs.concept import Concept
+from storage.protocols import ConversationStore
+
+if TYPE_CHECKING:
+    from bot.teams import Teams
+
+log = logging.getLogger("samtaleguide.tasks")
+
+
+def local_now() -> datetime:
+    """Wall-clock time, naive, in the server's local zone (set TZ=Europe/Copenhagen in Azure)."""
+    return datetime.now().replace(microsecond=0)
+
+
+@dataclass
+class Services:
+    concept: Concept
+    store: ConversationStore
+    teams: Teams
+    app_id: str = ""
+    clock: Callable[[], datetime] = field(default=local_now)
+    fanout: int = 4
+    _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            error = task.exception()
+            log.error("background work failed: %s", type(error).__name__, exc_info=error)
+
+    async def drain(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)

@@ -1,0 +1,173 @@
+"""Outbound calls to Teams (the Bot Connector) with retries that respect Teams' limits.
+
+``Teams`` sends, updates and opens 1:1 chats proactively through CloudAdapter, outside any user
+turn. Throttling and transient answers (429, 412, 502, 504, and 500/503) are retried with
+exponential backoff and full jitter, honouring ``Retry-After``; 403 (app not installed, or the bot
+blocked) raises ``Unreachable`` at once; other failures raise ``DeliveryFailed``. A failed call
+that is retried was not delivered, so a retry never delivers the same message twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from botbuilder.core import BotAdapter, TurnContext
+from botbuilder.schema import (
+    Activity,
+    ChannelAccount,
+    ConversationAccount,
+    ConversationParameters,
+    ConversationReference,
+)
+from msrest.exceptions import HttpOperationError
+
+from dialogs.conversation import ChatRef
+
+log = logging.getLogger("samtaleguide.teams")
+T = TypeVar("T")
+
+RETRY_STATUSES = {412, 429, 500, 502, 503, 504}
+MAX_RETRY_AFTER = 30.0
+
+
+class DeliveryFailed(Exception):
+    def __init__(self, status: int | None, message: str = "") -> None:
+        super().__init__(message or f"delivery failed ({status})")
+        self.status = status
+
+
+class Unreachable(DeliveryFailed):
+    """Teams refused to reach this person (403: app not installed for them, or bot blocked)."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 6
+    base: float = 0.25
+    cap: float = 8.0
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), MAX_RETRY_AFTER)
+        return random.uniform(0, min(self.cap, self.base * 2**attempt))
+
+
+def _status(error: BaseException) -> tuple[int | None, float | None]:
+    response = getattr(error, "response", None)
+    status = getattr(response, "status_code", None)
+    headers = getattr(response, "headers", None) or {}
+    retry_after = headers.get("Retry-After") if hasattr(headers, "get") else None
+    try:
+        seconds = float(retry_after) if retry_after is not None else None
+    except ValueError:
+        seconds = None
+    return status, seconds
+
+
+async def with_retries(
+    call: Callable[[], Awaitable[T]],
+    policy: RetryPolicy,
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+) -> T:
+    for attempt in range(policy.attempts):
+        try:
+            return await call()
+        except HttpOperationError as error:
+            status, retry_after = _status(error)
+            if status == 403:
+                raise Unreachable(403) from None
+            if status not in RETRY_STATUSES or attempt == policy.attempts - 1:
+                raise DeliveryFailed(status) from None
+            log.info("connector answered %s; retrying", status)
+            await sleep(policy.delay(attempt, retry_after))
+    raise DeliveryFailed(None)  # pragma: no cover - the loop always returns or raises
+
+
+class Teams:
+    """Proactive sends, updates and 1:1 chats, each retried per ``policy``."""
+
+    def __init__(self, adapter: BotAdapter, app_id: str, policy: RetryPolicy | None = None) -> None:
+        self._adapter = adapter
+        self._app_id = app_id
+        self.policy = policy or RetryPolicy()
+
+    def _reference(self, chat: ChatRef) -> ConversationReference:
+        return ConversationReference(
+            channel_id=chat.channel_id,
+            service_url=chat.service_url,
+            bot=ChannelAccount(id=chat.bot_id or self._app_id),
+            conversation=ConversationAccount(
+                id=chat.conversation_id, is_group=chat.is_group, tenant_id=chat.tenant_id or None
+            ),
+        )
+
+    async def _in_chat(self, chat: ChatRef, work: Callable[[TurnContext], Awaitable[T]]) -> T:
+        """Run ``work`` in a proactive turn; its errors are re-raised here, not swallowed."""
+        outcome: dict[str, Any] = {}
+
+        async def callback(context: TurnContext) -> None:
+            try:
+                outcome["value"] = await work(context)
+            except BaseException as error:
+                outcome["error"] = error
+
+        await self._adapter.continue_conversation(self._reference(chat), callback, self._app_id)
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["value"]  # type: ignore[no-any-return]
+
+    async def send(self, chat: ChatRef, activity: Activity) -> str:
+        async def once() -> str:
+            async def work(context: TurnContext) -> str:
+                response = await context.send_activity(activity)
+                return response.id if response else ""
+
+            return await self._in_chat(chat, work)
+
+        return await with_retries(once, self.policy)
+
+    async def update(self, chat: ChatRef, activity_id: str, activity: Activity) -> None:
+        activity.id = activity_id
+
+        async def once() -> None:
+            async def work(context: TurnContext) -> None:
+                activity.conversation = context.activity.conversation
+                await context.update_activity(activity)
+
+            await self._in_chat(chat, work)
+
+        await with_retries(once, self.policy)
+
+    async def open_personal_chat(self, home: ChatRef, user_id: str) -> ChatRef:
+        """Create (or find) the 1:1 chat with ``user_id``, passing the tenant id."""
+        params = ConversationParameters(
+            is_group=False,
+            bot=ChannelAccount(id=home.bot_id or self._app_id),
+            members=[ChannelAccount(id=user_id)],
+            tenant_id=home.tenant_id or None,
+            channel_data={"tenant": {"id": home.tenant_id}} if home.tenant_id else None,
+        )
+        created: dict[str, str] = {}
+
+        async def capture(context: TurnContext) -> None:
+            created["id"] = context.activity.conversation.id
+
+        async def once() -> None:
+            await self._adapter.create_conversation(  # type: ignore[call-arg]
+                self._app_id, capture, params, home.channel_id, home.service_url, None
+            )
+
+        await with_retries(once, self.policy)
+        return ChatRef(
+            conversation_id=created["id"],
+            service_url=home.service_url,
+            channel_id=home.channel_id,
+            tenant_id=home.tenant_id,
+            is_group=False,
+            bot_id=home.bot_id,
+        )

@@ -1,0 +1,1 @@
+"""Pure Adaptive Card builders: state in, card JSON (a dict) out. No I/O, no botbuilder."""

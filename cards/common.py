@@ -1,0 +1,70 @@
+"""Small helpers shared by the card builders: elements, actions and safe rendering of user text."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+Card = dict[str, Any]
+Element = dict[str, Any]
+
+SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+VERSION = "1.5"
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!|>~<])")
+_LIST_START = re.compile(r"^(\s*)(\d+)\.(\s)", re.MULTILINE)
+_DASH_START = re.compile(r"^(\s*)-(\s)", re.MULTILINE)
+
+
+def plain(text: str) -> str:
+    """Escape Markdown so user text renders as typed and can never inject links or layout."""
+    escaped = _MARKDOWN.sub(r"\\\1", text)
+    escaped = _LIST_START.sub(r"\1\2\\.\3", escaped)
+    return _DASH_START.sub(r"\1\\-\2", escaped)
+
+
+def card(body: list[Element], actions: list[Element] | None = None, **extra: Any) -> Card:
+    result: Card = {
+        "type": "AdaptiveCard",
+        "$schema": SCHEMA,
+        "version": VERSION,
+        "body": body,
+    }
+    if actions:
+        result["actions"] = actions
+    result.update(extra)
+    return result
+
+
+def text(value: str, **props: Any) -> Element:
+    return {"type": "TextBlock", "text": value, "wrap": True, **props}
+
+
+def heading(value: str) -> Element:
+    return text(value, size="Large", weight="Bolder", style="heading")
+
+
+def subheading(value: str) -> Element:
+    return text(value, size="Medium", weight="Bolder", style="heading")
+
+
+def facts(pairs: list[tuple[str, str]]) -> Element:
+    return {"type": "FactSet", "facts": [{"title": k, "value": v} for k, v in pairs]}
+
+
+def execute(title: str, verb: str, data: dict[str, Any] | None = None, **props: Any) -> Element:
+    return {"type": "Action.Execute", "title": title, "verb": verb, "data": data or {}, **props}
+
+
+def open_url(title: str, url: str) -> Element:
+    return {"type": "Action.OpenUrl", "title": title, "url": url}
+
+
+def notice(message: str, *, error: bool = True) -> Element:
+    """A visible banner on top of a card: a refusal or a confirmation."""
+    return {
+        "type": "Container",
+        "style": "attention" if error else "good",
+        "items": [text(message, weight="Bolder")],
+        "id": "notice",
+    }

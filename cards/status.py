@@ -1,0 +1,75 @@
+"""The leader's status card in the group chat, and the card that tells everyone the keywords.
+
+The status card shows who has prepared, who has not and who could not be reached (with what to
+do); never anyone's private notes. Its buttons work only for the leader (checked by the server).
+"""
+
+from __future__ import annotations
+
+from cards import verbs
+from cards.common import Card, Element, card, execute, facts, heading, notice, plain, text
+from cards.people import form, when
+from cards.texts import Texts
+from dialogs.conversation import Conversation
+
+
+def status_card(
+    conversation: Conversation, texts: Texts, *, message: str | None = None, success: bool = True
+) -> Card:
+    body: list[Element] = []
+    if message:
+        body.append(notice(message, error=not success))
+    body += [
+        heading(texts.get("status.title", kind=conversation.kind)),
+        facts(
+            [
+                (texts.get("prep.when"), when(conversation, texts)),
+                (texts.get("prep.leader"), plain(conversation.leader.name)),
+                (texts.get("prep.form"), form(conversation, texts)),
+            ]
+        ),
+    ]
+    done = sum(p.prepared for p in conversation.participants)
+    body.append(
+        text(
+            texts.get("status.count", done=done, total=len(conversation.participants)),
+            weight="Bolder",
+        )
+    )
+    for p in conversation.participants:
+        name = plain(p.name)
+        if p.prepared:
+            line = texts.get("status.prepared", name=name)
+        elif p.unreachable:
+            line = texts.get("status.unreachable", name=name)
+        else:
+            line = texts.get("status.pending", name=name)
+        body.append(text(line, spacing="Small"))
+    data = {"conversation": conversation.id}
+    actions: list[Element] = []
+    if conversation.phase == "preparation":
+        actions = [
+            execute(texts.get("status.remind"), verbs.PREP_REMIND, data),
+            execute(texts.get("status.share"), verbs.PREP_SHARE, data),
+            execute(
+                texts.get("status.edit"), verbs.SETUP_OPEN, {**data, "kind": conversation.kind}
+            ),
+            execute(texts.get("status.start"), verbs.LIVE_START, data, style="positive"),
+        ]
+    actions.append(execute(texts.get("status.refresh"), verbs.PREP_STATUS, data))
+    return card(body, actions)
+
+
+def keywords_card(conversation: Conversation, texts: Texts) -> Card:
+    """Who chose which keywords: posted in the group or meeting chat before the conversation."""
+    pairs = [
+        (plain(p.name), ", ".join(p.keywords) if p.keywords else texts.get("keywords.missing"))
+        for p in conversation.participants
+    ]
+    return card(
+        [
+            heading(texts.get("keywords.title", kind=conversation.kind)),
+            text(texts.get("keywords.intro")),
+            facts(pairs),
+        ]
+    )

@@ -1,0 +1,152 @@
+"""English user-facing text."""
+
+TEXTS: dict[str, str] = {
+    "months": "January,February,March,April,May,June,July,August,September,October,November,"
+    "December",
+    "app.name": "Samtaleguide",
+    "greeting.personal": (
+        "Hi {name}! I'm Samtaleguide. I guide development conversations – MUS, LUS and GRUS – "
+        "from preparation to the agreed development plan. Type “help” to see what I can do."
+    ),
+    "greeting.group": (
+        "Hi everyone! I'm Samtaleguide. I guide your development conversation – from "
+        "preparation to the agreed development plan. Type “@Samtaleguide help” to see what I can do."
+    ),
+    "help.title": "Samtaleguide – development conversations step by step",
+    "help.intro": (
+        "I guide MUS, LUS and GRUS by the municipality's concept: nine questions in three "
+        "perspectives (Adfærd, Struktur and Opgaver) and 33 keywords."
+    ),
+    "help.step1": (
+        "**1. Set up the conversation** (leader): type “new GRUS”, “new MUS” or “new LUS”, or "
+        "use the buttons below. Set up a GRUS in the group or meeting chat."
+    ),
+    "help.step2": (
+        "**2. Prepare**: everyone gets a private message from me with the questions and picks "
+        "exactly three keywords. Your notes stay private."
+    ),
+    "help.step3": (
+        "**3. Hold the conversation**: the leader starts the shared conversation card in the "
+        "meeting (“start”), and you write notes and agreements together."
+    ),
+    "help.step4": (
+        "**4. The development plan**: at the end I collect your agreements in the development "
+        "plan and share it with you."
+    ),
+    "help.commands": "Commands: “help”, “new GRUS”, “new MUS”, “new LUS”, “status”, “start”.",
+    "help.new": "New {kind}",
+    "unknown.text": (
+        "I didn't quite get that. Type “help” to see what I can do – or “new GRUS”, “new MUS” "
+        "or “new LUS” to set up a conversation."
+    ),
+    "error.generic": "Sorry, something went wrong on my side. Nothing was lost – please try again.",
+    "error.storage": "I can't save right now. Nothing was lost – please try again in a moment.",
+    "error.busy": "Many people are pressing at once. Please try again.",
+    "error.bad_request": "The card sent something I can't use. Nothing was changed.",
+    "error.unknown_verb": "I don't know that action. Nothing was changed.",
+    "error.not_found": "I can't find that conversation. It may have been deleted.",
+    "error.not_participant": "You don't take part in this conversation, so you can't do this.",
+    "error.not_permitted.leader": "Only the leader can do this.",
+    "error.not_permitted.facilitator": "Only the leader or the co-facilitator can do this.",
+    "error.not_permitted.puslespil": "The skema is worked in order: use Next and Previous.",
+    "error.wrong_phase": "That isn't possible at this point of the conversation.",
+    "error.closed": "The conversation is finished, so nothing can change.",
+    "error.invalid_keywords.count": "Pick exactly three different keywords (you picked {count}).",
+    "error.invalid_keywords.unknown": "“{keyword}” is not one of the concept's keywords.",
+    "error.invalid_field.required": "Please fill in “{label}”.",
+    "error.invalid_field.too_long": "“{label}” can be at most {limit} characters.",
+    "error.invalid_field.type": "“{label}” has an invalid value.",
+    "error.invalid_field.format": "“{label}” has an invalid format.",
+    "error.invalid_field.past": "The date in “{label}” is in the past.",
+    "error.invalid_field.range": "“{label}” is out of range.",
+    "error.invalid_field.choice": "Please pick one of the options in “{label}”.",
+    "error.invalid_field.count": "“{label}”: too many or too few.",
+    "error.unknown_item": "What you pressed no longer exists.",
+    "error.stale_card": "The card was outdated – here is the latest.",
+    "field.kind": "Kind of conversation",
+    "field.participants": "Participants",
+    "field.starts_at": "Time",
+    "field.duration": "Duration",
+    "field.variant": "Skema or puslespil",
+    "field.workplace": "Workplace",
+    "field.wording": "Wording of the question",
+    "field.extra_question": "Extra question",
+    "field.focus_points": "Focus points",
+    "field.co_facilitator": "Co-facilitator",
+    "field.prep_note": "Preparation notes",
+    "field.note": "Note",
+    "field.what": "What",
+    "field.when": "When",
+    "field.who": "Who",
+    "field.responsible": "Responsible",
+    "field.follow_up": "Follow-up",
+    "field.value": "Value",
+    "field.perspective": "Perspective",
+    "field.question": "Question",
+    "field.name": "Name",
+    "field.agreement": "Agreements",
+    "field.keywords": "Keywords",
+    "kind.MUS": "MUS – employee development conversation",
+    "kind.LUS": "LUS – leader development conversation",
+    "kind.GRUS": "GRUS – group development conversation",
+    "variant.skema": "Skema (form)",
+    "variant.puslespil": "Puslespil (puzzle)",
+    "setup.title": "Set up {kind}",
+    "setup.edit_title": "Edit {kind}",
+    "setup.intro": "Fill in the setup. When you save, every participant – you too – gets a private preparation message from me.",
+    "setup.lus_note": "For LUS, the leader's own leader sets up and leads the conversation.",
+    "setup.participants_hint": "Pick the participants (you take part as the leader).",
+    "setup.people_picker": "Search for the participant",
+    "setup.date": "Date",
+    "setup.time": "Time",
+    "setup.duration": "Duration in minutes",
+    "setup.walk": "Held as a walk'n'talk",
+    "setup.cofacilitator_none": "None",
+    "setup.wording_toggle": "Reword the questions",
+    "setup.wording_hint": "Leave a field empty to use the concept's wording.",
+    "setup.extra_toggle": "Add the workplace's own questions",
+    "setup.extra_perspective": "Perspective of extra question {n}",
+    "setup.extra_text": "Extra question {n}",
+    "setup.save": "Save and send preparation",
+    "setup.saved": "The setup is saved. I'm sending the preparation to the participants now.",
+    "setup.saved_edit": "Your changes are saved.",
+    "setup.where_grus": "Set up a GRUS in the group or meeting chat the participants are in.",
+    "prep.title": "Preparing for {kind}",
+    "prep.when": "When",
+    "prep.duration": "Duration",
+    "prep.minutes": "{minutes} minutes",
+    "prep.leader": "Leader",
+    "prep.with": "Participants",
+    "prep.form": "Format",
+    "prep.walk": "walk'n'talk",
+    "prep.not_scheduled": "The time is not set yet",
+    "prep.how": "How to prepare",
+    "prep.focus": "This year's focus points",
+    "prep.questions": "The questions",
+    "prep.extra": "The workplace's own questions",
+    "prep.keywords": "Pick exactly three keywords that matter most to you for the conversation",
+    "prep.notes": "Private notes – {perspective}",
+    "prep.notes_hint": "Only you can see your notes.",
+    "prep.save": "Save my keywords",
+    "prep.saved": "Your keywords are saved: {keywords}. You can change them until the conversation starts.",
+    "prep.others": "Your keywords",
+    "prep.locked": "The conversation has started, so keywords can no longer change.",
+    "prep.reminder": "Reminder: please pick your three keywords for the {kind} – use the card above in this chat.",
+    "status.title": "{kind} – preparation",
+    "status.prepared": "✅ {name} has picked keywords",
+    "status.pending": "⏳ {name} has not picked keywords yet",
+    "status.unreachable": "⚠️ {name} could not be reached. Ask {name} to open Samtaleguide in Teams (Apps → Samtaleguide → Add), then press “Remind those missing”.",
+    "status.count": "{done} of {total} have picked keywords.",
+    "status.remind": "Remind those missing",
+    "status.share": "Share the keywords now",
+    "status.edit": "Edit the setup",
+    "status.refresh": "Refresh",
+    "status.start": "Start the conversation",
+    "status.reminded": "I reminded {count}.",
+    "status.nobody": "Everyone has picked keywords.",
+    "status.none": "There is no active conversation in this chat. Type “new GRUS”, “new MUS” or “new LUS”.",
+    "keywords.title": "Your keywords for the {kind}",
+    "keywords.intro": "These are the keywords each of you picked. Make sure they all come up in the conversation.",
+    "keywords.missing": "has not picked yet",
+    "unreachable.title": "Some participants could not be reached",
+}

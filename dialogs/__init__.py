@@ -1,0 +1,1 @@
+"""Domain of the Samtaleguide bot: the concept, the conversation aggregate and its transitions."""

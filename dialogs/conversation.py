@@ -1,0 +1,171 @@
+"""The conversation aggregate: one MUS, LUS or GRUS from setup to the closed development plan.
+
+All types are frozen dataclasses holding only JSON-friendly values (str, int, bool, tuples,
+string-keyed dicts), so ``dialogs.serialization`` can store them as versioned JSON. Transitions
+(``dialogs.transitions``) never mutate; they return new values made with ``dataclasses.replace``.
+Roles live here, on the conversation; nothing about who may do what is trusted from card data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+SCHEMA_VERSION = 1
+
+Phase = Literal["setup", "preparation", "live", "closed"]
+Role = Literal["leader", "co_facilitator", "participant"]
+Variant = Literal["skema", "puslespil"]
+
+PHASES: tuple[Phase, ...] = ("setup", "preparation", "live", "closed")
+VARIANTS: tuple[Variant, ...] = ("skema", "puslespil")
+
+
+@dataclass(frozen=True)
+class ChatRef:
+    """Where the bot can reach a chat again (a group, meeting or 1:1 chat)."""
+
+    conversation_id: str
+    service_url: str
+    channel_id: str = "msteams"
+    tenant_id: str = ""
+    is_group: bool = False
+    bot_id: str = ""
+
+
+@dataclass(frozen=True)
+class Person:
+    """A Teams user as the roster reports them."""
+
+    user_id: str
+    name: str
+    aad_object_id: str = ""
+
+
+@dataclass(frozen=True)
+class Participant:
+    """A person taking part, with their role and their preparation."""
+
+    user_id: str
+    name: str
+    role: Role
+    aad_object_id: str = ""
+    keywords: tuple[str, ...] = ()
+    prep_notes: dict[str, str] = field(default_factory=dict)
+    prepared_at: str | None = None
+    prompt_chat: ChatRef | None = None
+    prompt_activity_id: str | None = None
+    unreachable: str | None = None
+
+    @property
+    def prepared(self) -> bool:
+        return len(self.keywords) == 3
+
+    @property
+    def leads(self) -> bool:
+        """Leader or co-facilitator: may move the live conversation and finish it."""
+        return self.role in ("leader", "co_facilitator")
+
+
+@dataclass(frozen=True)
+class ExtraQuestion:
+    """A question the workplace added, under a perspective; asked after the nine."""
+
+    id: str
+    perspective_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What the leader decided before the conversation."""
+
+    kind: str
+    variant: Variant = "skema"
+    walk_and_talk: bool = False
+    starts_at: str | None = None
+    duration_minutes: int = 60
+    workplace: str = ""
+    wording: dict[str, str] = field(default_factory=dict)
+    extra_questions: tuple[ExtraQuestion, ...] = ()
+    focus_points: str = ""
+
+
+@dataclass(frozen=True)
+class Note:
+    """A note written during the live conversation, under a perspective."""
+
+    id: str
+    perspective_id: str
+    text: str
+    author_id: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """A concrete agreement of the development plan: what, when, who; who is responsible; follow-up."""
+
+    id: str
+    perspective_id: str
+    what: str
+    when: str
+    who: str
+    responsible: str
+    follow_up: str
+    value: str
+    author_id: str
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """Where the live conversation stands and which chosen keywords have come up."""
+
+    position: int = 0
+    covered: tuple[str, ...] = ()
+    card_chat: ChatRef | None = None
+    card_activity_id: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """The aggregate. ``version`` grows with every accepted change and is printed on cards."""
+
+    id: str
+    concept_id: str
+    created_at: str
+    setup: Setup
+    participants: tuple[Participant, ...]
+    chat: ChatRef | None = None
+    phase: Phase = "setup"
+    version: int = 1
+    keywords_shared_at: str | None = None
+    live: LiveState = field(default_factory=LiveState)
+    notes: tuple[Note, ...] = ()
+    agreements: tuple[Agreement, ...] = ()
+    processed: tuple[str, ...] = ()
+    schema_version: int = SCHEMA_VERSION
+
+    @property
+    def kind(self) -> str:
+        return self.setup.kind
+
+    @property
+    def leader(self) -> Participant:
+        return next(p for p in self.participants if p.role == "leader")
+
+    def participant(self, user_id: str) -> Participant | None:
+        return next((p for p in self.participants if p.user_id == user_id), None)
+
+    @property
+    def everyone_prepared(self) -> bool:
+        return all(p.prepared for p in self.participants)
+
+
+def covered_key(owner_id: str, keyword: str) -> str:
+    """The key under which one person's chosen keyword is marked as brought into play."""
+    return f"{owner_id}\x1f{keyword}"

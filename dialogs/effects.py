@@ -1,0 +1,42 @@
+"""Effects: what the bot must do in Teams after a transition's new state has been saved."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Effect:
+    pass
+
+
+@dataclass(frozen=True)
+class SendPrompts(Effect):
+    """Send (or refresh) the preparation card in these participants' 1:1 chats."""
+
+    user_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SendReminders(Effect):
+    user_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PostKeywordSummary(Effect):
+    """Tell everyone in the conversation's chat who chose which keywords."""
+
+
+@dataclass(frozen=True)
+class PostLiveCard(Effect):
+    pass
+
+
+@dataclass(frozen=True)
+class UpdateLiveCard(Effect):
+    pass
+
+
+@dataclass(frozen=True)
+class ConversationFinished(Effect):
+    """The conversation closed: hand it on to the development plan."""

@@ -1,0 +1,68 @@
+"""Typed refusals raised by domain transitions.
+
+Every refusal carries a stable ``code`` (used by ``cards/`` to pick the user-facing text in the
+user's language) and ``params`` for that text. A refused event never changes state.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class DomainError(Exception):
+    """Base of every refusal; ``code`` selects the message, ``params`` fill it in."""
+
+    code: ClassVar[str] = "refused"
+
+    def __init__(self, detail: str = "", **params: Any) -> None:
+        super().__init__(detail or self.code)
+        self.detail = detail
+        self.params = params
+
+
+class NotParticipant(DomainError):
+    """The actor does not take part in this conversation."""
+
+    code = "not_participant"
+
+
+class NotPermitted(DomainError):
+    """The actor takes part but their role may not do this (e.g. only the leader moves)."""
+
+    code = "not_permitted"
+
+
+class WrongPhase(DomainError):
+    """The conversation is not in a phase where this is possible."""
+
+    code = "wrong_phase"
+
+
+class ConversationClosed(WrongPhase):
+    """Nothing changes once the conversation is closed."""
+
+    code = "closed"
+
+
+class InvalidKeywords(DomainError):
+    """Not exactly three distinct keywords of the concept."""
+
+    code = "invalid_keywords"
+
+
+class InvalidField(DomainError):
+    """A field is missing, too long, malformed or out of range; ``params['field']`` names it."""
+
+    code = "invalid_field"
+
+
+class UnknownItem(DomainError):
+    """A referenced item (agreement, question, participant, keyword owner) does not exist."""
+
+    code = "unknown_item"
+
+
+class StaleCard(DomainError):
+    """The card the actor pressed shows an outdated position; they get the fresh card."""
+
+    code = "stale_card"

@@ -1,0 +1,131 @@
+"""Domain events: what a person (or the bot, reporting a delivery) asks the conversation to do.
+
+Events are plain frozen dataclasses made by ``bot/`` from validated activity payloads. ``actor`` is
+the Teams user id of whoever pressed; ``request_id`` (the activity id) makes a redelivered press a
+no-op. Texts are still raw here: ``dialogs.transitions`` cleans and bounds them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dialogs.conversation import ChatRef, Person
+
+
+@dataclass(frozen=True)
+class Event:
+    actor: str
+    request_id: str | None = field(default=None, kw_only=True)
+
+
+@dataclass(frozen=True)
+class SaveSetup(Event):
+    kind: str
+    participants: tuple[Person, ...]
+    starts_at: str | None = None
+    duration_minutes: int | None = None
+    variant: str = "skema"
+    walk_and_talk: bool = False
+    workplace: str = ""
+    wording: dict[str, str] = field(default_factory=dict)
+    extra_questions: tuple[tuple[str, str], ...] = ()  # (perspective_id, text)
+    focus_points: str = ""
+    co_facilitator: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordPrompt(Event):
+    """The bot delivered (or re-delivered) a preparation card to ``user_id``'s 1:1 chat."""
+
+    user_id: str
+    chat: ChatRef
+    activity_id: str
+
+
+@dataclass(frozen=True)
+class RecordUnreachable(Event):
+    """The bot could not open a 1:1 chat with ``user_id`` (``reason``: a short code)."""
+
+    user_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ChooseKeywords(Event):
+    keywords: tuple[str, ...]
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ShareKeywords(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class RemindUnprepared(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class StartLive(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class RecordLiveCard(Event):
+    chat: ChatRef
+    activity_id: str
+
+
+@dataclass(frozen=True)
+class Move(Event):
+    """``to`` is an agenda index; ``expected`` is the position shown on the pressed card."""
+
+    to: int
+    expected: int | None = None
+    jump: bool = False
+
+
+@dataclass(frozen=True)
+class MarkKeyword(Event):
+    owner_id: str
+    keyword: str
+    covered: bool = True
+
+
+@dataclass(frozen=True)
+class AddNote(Event):
+    perspective_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class AgreementFields:
+    perspective_id: str
+    what: str
+    when: str = ""
+    who: str = ""
+    responsible: str = ""
+    follow_up: str = ""
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class AddAgreement(Event):
+    fields: AgreementFields
+
+
+@dataclass(frozen=True)
+class EditAgreement(Event):
+    agreement_id: str
+    fields: AgreementFields
+
+
+@dataclass(frozen=True)
+class RemoveAgreement(Event):
+    agreement_id: str
+
+
+@dataclass(frozen=True)
+class Finish(Event):
+    pass

@@ -1,0 +1,60 @@
+"""Cleaning and bounding of user-typed text before it enters the aggregate.
+
+``clean`` normalises to NFC, removes control characters (keeping newlines and tabs in multi-line
+fields), characters XML 1.0 forbids, bidirectional overrides and noncharacters, trims, and then
+refuses (never truncates) text that is missing or longer than its documented limit.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from dialogs.errors import InvalidField
+
+LIMITS: dict[str, int] = {
+    "workplace": 120,
+    "wording": 500,
+    "extra_question": 500,
+    "focus_points": 1000,
+    "prep_note": 2000,
+    "note": 2000,
+    "what": 500,
+    "when": 200,
+    "who": 200,
+    "responsible": 200,
+    "value": 500,
+    "name": 200,
+}
+
+_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def _allowed(ch: str, multiline: bool) -> bool:
+    if ch in "\n\t":
+        return multiline
+    if ch in _BIDI:
+        return False
+    cat = unicodedata.category(ch)
+    if cat in ("Cc", "Cs", "Co"):
+        return False
+    code = ord(ch)
+    return not (0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE)
+
+
+def clean(value: object, field: str, *, required: bool = False, multiline: bool = False) -> str:
+    """Return ``value`` cleaned, or raise ``InvalidField`` naming ``field``."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InvalidField(f"{field} is not text", field=field, reason="type")
+    text = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n"))
+    text = "".join(ch for ch in text if _allowed(ch, multiline))
+    text = _BLANK_LINES.sub("\n\n", text).strip()
+    if required and not text:
+        raise InvalidField(f"{field} is required", field=field, reason="required")
+    limit = LIMITS[field]
+    if len(text) > limit:
+        raise InvalidField(f"{field} is too long", field=field, reason="too_long", limit=limit)
+    return text

@@ -1,0 +1,445 @@
+"""Pure transitions: ``apply(conversation, event, concept, now) -> (conversation, effects)``.
+
+No I/O. Every event is validated against the stored roles and phase; a refusal raises a
+``DomainError`` subclass and changes nothing. An accepted event bumps ``version``; an event whose
+``request_id`` was already applied returns the conversation unchanged and no effects, so a
+redelivered press is harmless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, datetime
+from typing import Any
+
+from dialogs import events as ev
+from dialogs.agenda import agenda
+from dialogs.concept import Concept
+from dialogs.conversation import (
+    VARIANTS,
+    Agreement,
+    ChatRef,
+    Conversation,
+    ExtraQuestion,
+    LiveState,
+    Note,
+    Participant,
+    Person,
+    Setup,
+    covered_key,
+)
+from dialogs.effects import (
+    ConversationFinished,
+    Effect,
+    PostKeywordSummary,
+    PostLiveCard,
+    SendPrompts,
+    SendReminders,
+    UpdateLiveCard,
+)
+from dialogs.errors import (
+    ConversationClosed,
+    InvalidField,
+    InvalidKeywords,
+    NotParticipant,
+    NotPermitted,
+    StaleCard,
+    UnknownItem,
+    WrongPhase,
+)
+from dialogs.text import clean
+
+Result = tuple[Conversation, tuple[Effect, ...]]
+
+MAX_PARTICIPANTS = 60  # Teams refreshes a card automatically for chats of up to 60 people
+MAX_EXTRA_QUESTIONS = 10
+MAX_NOTES = 300
+MAX_AGREEMENTS = 200
+PROCESSED_MEMORY = 500
+KEYWORD_COUNT = 3
+GROUP_SIZE = {"MUS": (1, 1), "LUS": (1, 1), "GRUS": (2, MAX_PARTICIPANTS - 1)}
+
+
+def new_conversation(
+    *,
+    conversation_id: str,
+    concept: Concept,
+    kind: str,
+    leader: Person,
+    chat: ChatRef | None,
+    now: datetime,
+) -> Conversation:
+    """A conversation in setup, led by whoever created it."""
+    kind_info = _kind(concept, kind)
+    return Conversation(
+        id=conversation_id,
+        concept_id=concept.id,
+        created_at=now.isoformat(),
+        chat=chat,
+        setup=Setup(kind=kind_info.code, duration_minutes=kind_info.default_minutes),
+        participants=(
+            Participant(
+                user_id=leader.user_id,
+                name=clean(leader.name, "name") or leader.user_id,
+                role="leader",
+                aad_object_id=leader.aad_object_id,
+            ),
+        ),
+    )
+
+
+def apply(conversation: Conversation, event: ev.Event, concept: Concept, now: datetime) -> Result:
+    if event.request_id and event.request_id in conversation.processed:
+        return conversation, ()
+    if conversation.phase == "closed":
+        raise ConversationClosed("the conversation is closed")
+    handler = _HANDLERS.get(type(event))
+    if handler is None:
+        raise TypeError(f"no transition for {type(event).__name__}")
+    updated, effects = handler(conversation, event, concept, now)
+    processed = conversation.processed
+    if event.request_id:
+        processed = (*processed, event.request_id)[-PROCESSED_MEMORY:]
+    return replace(updated, version=conversation.version + 1, processed=processed), effects
+
+
+# --- guards -------------------------------------------------------------------------------
+
+
+def _member(conversation: Conversation, actor: str) -> Participant:
+    person = conversation.participant(actor)
+    if person is None:
+        raise NotParticipant("not a participant")
+    return person
+
+
+def _leader(conversation: Conversation, actor: str) -> Participant:
+    person = _member(conversation, actor)
+    if person.role != "leader":
+        raise NotPermitted("only the leader", needs="leader")
+    return person
+
+
+def _facilitator(conversation: Conversation, actor: str) -> Participant:
+    person = _member(conversation, actor)
+    if not person.leads:
+        raise NotPermitted("only the leader or co-facilitator", needs="facilitator")
+    return person
+
+
+def _phase(conversation: Conversation, *phases: str) -> None:
+    if conversation.phase not in phases:
+        raise WrongPhase(f"not possible in {conversation.phase}", phase=conversation.phase)
+
+
+def _kind(concept: Concept, kind: str) -> Any:
+    try:
+        return concept.kind(kind)
+    except KeyError:
+        raise InvalidField("unknown kind", field="kind", reason="choice") from None
+
+
+def _perspective(concept: Concept, perspective_id: str) -> str:
+    try:
+        return concept.perspective(perspective_id).id
+    except KeyError:
+        raise InvalidField("unknown perspective", field="perspective", reason="choice") from None
+
+
+# --- setup and preparation ----------------------------------------------------------------
+
+
+def _save_setup(c: Conversation, e: ev.SaveSetup, concept: Concept, now: datetime) -> Result:
+    _phase(c, "setup", "preparation")
+    leader = _leader(c, e.actor)
+    kind = _kind(concept, e.kind)
+    if e.variant not in VARIANTS:
+        raise InvalidField("unknown variant", field="variant", reason="choice")
+    minutes = kind.default_minutes if e.duration_minutes is None else e.duration_minutes
+    if not isinstance(minutes, int) or not 15 <= minutes <= 480:
+        raise InvalidField("duration out of range", field="duration", reason="range")
+    starts_at = _starts_at(e.starts_at, now)
+    question_ids = {q.id for q in concept.questions}
+    wording = {}
+    for qid, text in e.wording.items():
+        if qid not in question_ids:
+            raise InvalidField("unknown question", field="wording", reason="choice")
+        if cleaned := clean(text, "wording"):
+            wording[qid] = cleaned
+    if len(e.extra_questions) > MAX_EXTRA_QUESTIONS:
+        raise InvalidField("too many", field="extra_question", reason="count", limit=10)
+    extras = tuple(
+        ExtraQuestion(f"x{i + 1}", _perspective(concept, pid), text)
+        for i, (pid, raw) in enumerate(e.extra_questions)
+        if (text := clean(raw, "extra_question", multiline=True))
+    )
+    others = _others(c, e, kind.code, leader)
+    setup = Setup(
+        kind=kind.code,
+        variant=e.variant,  # type: ignore[arg-type]
+        walk_and_talk=bool(e.walk_and_talk),
+        starts_at=starts_at,
+        duration_minutes=minutes,
+        workplace=clean(e.workplace, "workplace"),
+        wording=wording,
+        extra_questions=extras,
+        focus_points=clean(e.focus_points, "focus_points", multiline=True),
+    )
+    before = {p.user_id for p in c.participants}
+    updated = replace(c, setup=setup, participants=(leader, *others), phase="preparation")
+    if c.phase == "setup":
+        targets = tuple(p.user_id for p in updated.participants)
+    else:  # new people get their first prompt; everyone else's card is refreshed in place
+        targets = tuple(p.user_id for p in updated.participants if p.user_id not in before)
+        targets += tuple(
+            p.user_id for p in updated.participants if p.user_id in before and p.prompt_activity_id
+        )
+    return updated, (SendPrompts(targets),)
+
+
+def _starts_at(value: str | None, now: datetime) -> str | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise InvalidField("bad date", field="starts_at", reason="format") from None
+    if moment.date() < now.date():
+        raise InvalidField("in the past", field="starts_at", reason="past")
+    return moment.replace(tzinfo=None).isoformat(timespec="minutes")
+
+
+def _others(
+    c: Conversation, e: ev.SaveSetup, kind: str, leader: Participant
+) -> tuple[Participant, ...]:
+    people: dict[str, Person] = {}
+    for person in e.participants:
+        if person.user_id and person.user_id != leader.user_id:
+            people.setdefault(person.user_id, person)
+    low, high = GROUP_SIZE[kind]
+    if not low <= len(people) <= high:
+        raise InvalidField("participant count", field="participants", reason="count", kind=kind)
+    if e.co_facilitator and e.co_facilitator not in people:
+        raise InvalidField("unknown co-facilitator", field="co_facilitator", reason="choice")
+    result = []
+    for uid, person in people.items():
+        role = "co_facilitator" if uid == e.co_facilitator else "participant"
+        name = clean(person.name, "name") or uid
+        existing = c.participant(uid)
+        if existing is not None:
+            result.append(replace(existing, role=role, name=name))
+        else:
+            result.append(
+                Participant(uid, name, role, aad_object_id=person.aad_object_id)  # type: ignore[arg-type]
+            )
+    return tuple(result)
+
+
+def _update_participant(c: Conversation, user_id: str, **changes: Any) -> Conversation:
+    if c.participant(user_id) is None:
+        raise UnknownItem("no such participant", item="participant")
+    return replace(
+        c,
+        participants=tuple(
+            replace(p, **changes) if p.user_id == user_id else p for p in c.participants
+        ),
+    )
+
+
+def _record_prompt(c: Conversation, e: ev.RecordPrompt, _: Concept, __: datetime) -> Result:
+    _phase(c, "preparation")
+    changed = _update_participant(
+        c, e.user_id, prompt_chat=e.chat, prompt_activity_id=e.activity_id, unreachable=None
+    )
+    return changed, ()
+
+
+def _record_unreachable(
+    c: Conversation, e: ev.RecordUnreachable, _: Concept, __: datetime
+) -> Result:
+    _phase(c, "preparation")
+    return _update_participant(c, e.user_id, unreachable=clean(e.reason, "name")), ()
+
+
+def _choose_keywords(
+    c: Conversation, e: ev.ChooseKeywords, concept: Concept, now: datetime
+) -> Result:
+    _phase(c, "preparation")
+    person = _member(c, e.actor)
+    chosen = tuple(e.keywords)
+    known = set(concept.keywords)
+    if len(chosen) != KEYWORD_COUNT or len(set(chosen)) != KEYWORD_COUNT:
+        raise InvalidKeywords("exactly three", reason="count", count=len(set(chosen)))
+    if unknown := [k for k in chosen if k not in known]:
+        raise InvalidKeywords("unknown keyword", reason="unknown", keyword=unknown[0])
+    notes = {}
+    for pid, text in e.notes.items():
+        _perspective(concept, pid)
+        if cleaned := clean(text, "prep_note", multiline=True):
+            notes[pid] = cleaned
+    ordered = tuple(k for k in concept.keywords if k in chosen)
+    changed_keywords = ordered != person.keywords
+    updated = _update_participant(
+        c, e.actor, keywords=ordered, prep_notes=notes, prepared_at=now.isoformat()
+    )
+    effects: tuple[Effect, ...] = ()
+    if updated.everyone_prepared and (changed_keywords or c.keywords_shared_at is None):
+        updated = replace(updated, keywords_shared_at=now.isoformat())
+        effects = (PostKeywordSummary(),)
+    return updated, effects
+
+
+def _share_keywords(c: Conversation, e: ev.ShareKeywords, _: Concept, now: datetime) -> Result:
+    _phase(c, "preparation", "live")
+    _facilitator(c, e.actor)
+    return replace(c, keywords_shared_at=now.isoformat()), (PostKeywordSummary(),)
+
+
+def _remind(c: Conversation, e: ev.RemindUnprepared, _: Concept, __: datetime) -> Result:
+    _phase(c, "preparation")
+    _facilitator(c, e.actor)
+    pending = tuple(p.user_id for p in c.participants if not p.prepared and not p.unreachable)
+    return c, (SendReminders(pending),)
+
+
+# --- live --------------------------------------------------------------------------------
+
+
+def _start(c: Conversation, e: ev.StartLive, _: Concept, now: datetime) -> Result:
+    _phase(c, "preparation")
+    _facilitator(c, e.actor)
+    return replace(c, phase="live", live=LiveState(started_at=now.isoformat())), (PostLiveCard(),)
+
+
+def _record_live_card(c: Conversation, e: ev.RecordLiveCard, _: Concept, __: datetime) -> Result:
+    _phase(c, "live")
+    live = replace(c.live, card_chat=e.chat, card_activity_id=e.activity_id)
+    return replace(c, live=live), ()
+
+
+def _move(c: Conversation, e: ev.Move, concept: Concept, _: datetime) -> Result:
+    _phase(c, "live")
+    _facilitator(c, e.actor)
+    if e.jump and c.setup.variant != "puslespil":
+        raise NotPermitted("the skema is worked in order", needs="puslespil")
+    if e.expected is not None and e.expected != c.live.position:
+        raise StaleCard("the card was outdated", position=c.live.position)
+    if not 0 <= e.to < len(agenda(c, concept)):
+        raise InvalidField("no such question", field="question", reason="range")
+    return replace(c, live=replace(c.live, position=e.to)), (UpdateLiveCard(),)
+
+
+def _mark_keyword(c: Conversation, e: ev.MarkKeyword, _: Concept, __: datetime) -> Result:
+    _phase(c, "live")
+    _member(c, e.actor)
+    owner = c.participant(e.owner_id)
+    if owner is None or e.keyword not in owner.keywords:
+        raise UnknownItem("no such chosen keyword", item="keyword")
+    key = covered_key(e.owner_id, e.keyword)
+    covered = tuple(k for k in c.live.covered if k != key) + ((key,) if e.covered else ())
+    return replace(c, live=replace(c.live, covered=covered)), (UpdateLiveCard(),)
+
+
+def _add_note(c: Conversation, e: ev.AddNote, concept: Concept, now: datetime) -> Result:
+    _phase(c, "live")
+    _member(c, e.actor)
+    if len(c.notes) >= MAX_NOTES:
+        raise InvalidField("too many notes", field="note", reason="count", limit=MAX_NOTES)
+    note = Note(
+        id=f"n{c.version}",
+        perspective_id=_perspective(concept, e.perspective_id),
+        text=clean(e.text, "note", required=True, multiline=True),
+        author_id=e.actor,
+        created_at=now.isoformat(),
+    )
+    return replace(c, notes=(*c.notes, note)), (UpdateLiveCard(),)
+
+
+def _agreement_values(f: ev.AgreementFields, concept: Concept, now: datetime) -> dict[str, str]:
+    follow_up = clean(f.follow_up, "when")
+    if follow_up:
+        try:
+            day = date.fromisoformat(follow_up)
+        except ValueError:
+            raise InvalidField("bad date", field="follow_up", reason="format") from None
+        if day < now.date():
+            raise InvalidField("in the past", field="follow_up", reason="past")
+        follow_up = day.isoformat()
+    return {
+        "perspective_id": _perspective(concept, f.perspective_id),
+        "what": clean(f.what, "what", required=True, multiline=True),
+        "when": clean(f.when, "when"),
+        "who": clean(f.who, "who"),
+        "responsible": clean(f.responsible, "responsible"),
+        "follow_up": follow_up,
+        "value": clean(f.value, "value", multiline=True),
+    }
+
+
+def _add_agreement(c: Conversation, e: ev.AddAgreement, concept: Concept, now: datetime) -> Result:
+    _phase(c, "live")
+    _member(c, e.actor)
+    if len(c.agreements) >= MAX_AGREEMENTS:
+        raise InvalidField("too many", field="agreement", reason="count", limit=MAX_AGREEMENTS)
+    stamp = now.isoformat()
+    agreement = Agreement(
+        id=f"a{c.version}",
+        author_id=e.actor,
+        created_at=stamp,
+        updated_at=stamp,
+        **_agreement_values(e.fields, concept, now),
+    )
+    return replace(c, agreements=(*c.agreements, agreement)), (UpdateLiveCard(),)
+
+
+def _find_agreement(c: Conversation, agreement_id: str) -> Agreement:
+    found = next((a for a in c.agreements if a.id == agreement_id), None)
+    if found is None:
+        raise UnknownItem("no such agreement", item="agreement")
+    return found
+
+
+def _edit_agreement(
+    c: Conversation, e: ev.EditAgreement, concept: Concept, now: datetime
+) -> Result:
+    _phase(c, "live")
+    _member(c, e.actor)
+    old = _find_agreement(c, e.agreement_id)
+    new = replace(old, updated_at=now.isoformat(), **_agreement_values(e.fields, concept, now))
+    agreements = tuple(new if a.id == old.id else a for a in c.agreements)
+    return replace(c, agreements=agreements), (UpdateLiveCard(),)
+
+
+def _remove_agreement(c: Conversation, e: ev.RemoveAgreement, _: Concept, __: datetime) -> Result:
+    _phase(c, "live")
+    _member(c, e.actor)
+    old = _find_agreement(c, e.agreement_id)
+    agreements = tuple(a for a in c.agreements if a.id != old.id)
+    return replace(c, agreements=agreements), (UpdateLiveCard(),)
+
+
+def _finish(c: Conversation, e: ev.Finish, _: Concept, now: datetime) -> Result:
+    _phase(c, "live")
+    _facilitator(c, e.actor)
+    live = replace(c.live, finished_at=now.isoformat())
+    return replace(c, phase="closed", live=live), (UpdateLiveCard(), ConversationFinished())
+
+
+_HANDLERS: dict[type, Callable[[Conversation, Any, Concept, datetime], Result]] = {
+    ev.SaveSetup: _save_setup,
+    ev.RecordPrompt: _record_prompt,
+    ev.RecordUnreachable: _record_unreachable,
+    ev.ChooseKeywords: _choose_keywords,
+    ev.ShareKeywords: _share_keywords,
+    ev.RemindUnprepared: _remind,
+    ev.StartLive: _start,
+    ev.RecordLiveCard: _record_live_card,
+    ev.Move: _move,
+    ev.MarkKeyword: _mark_keyword,
+    ev.AddNote: _add_note,
+    ev.AddAgreement: _add_agreement,
+    ev.EditAgreement: _edit_agreement,
+    ev.RemoveAgreement: _remove_agreement,
+    ev.Finish: _finish,
+}

@@ -1,0 +1,116 @@
+"""All settings, read from the environment in one typed place that fails fast.
+
+``Settings.from_env()`` validates everything at start-up and raises ``SettingsError`` naming the
+setting and what is wrong with it. No app id means unauthenticated local use (the Agents
+Playground); with an app id, Bot Framework tokens are validated. No storage setting means the
+local file store under ``LOCAL_STORAGE_DIR``. ``.env.example`` documents every name.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
+_CONTAINER = re.compile(r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class SettingsError(ValueError):
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"setting {name}: {problem}")
+        self.name = name
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 3978
+    app_id: str = ""
+    app_password: str = ""
+    app_tenant_id: str = ""
+    app_type: str = "MultiTenant"
+    storage_connection_string: str = ""
+    storage_account_url: str = ""
+    state_container: str = "samtaleguide-state"
+    local_storage_dir: Path = Path("var/data")
+    concept_file: Path | None = None
+    log_level: str = "INFO"
+
+    @property
+    def authenticated(self) -> bool:
+        return bool(self.app_id)
+
+    @property
+    def storage_kind(self) -> str:
+        if self.storage_connection_string or self.storage_account_url:
+            return "azure-blob"
+        return "local-files"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+
+        def get(name: str, default: str = "") -> str:
+            return env.get(name, default).strip()
+
+        app_id = get("MicrosoftAppId")
+        app_type = get("MicrosoftAppType") or "MultiTenant"
+        if app_type not in APP_TYPES:
+            raise SettingsError("MicrosoftAppType", f"must be one of {', '.join(APP_TYPES)}")
+        password = get("MicrosoftAppPassword")
+        tenant = get("MicrosoftAppTenantId")
+        if app_id:
+            if app_type != "UserAssignedMSI" and not password:
+                raise SettingsError("MicrosoftAppPassword", "is required with MicrosoftAppId")
+            if app_type != "MultiTenant" and not tenant:
+                raise SettingsError("MicrosoftAppTenantId", f"is required for {app_type}")
+        elif password:
+            raise SettingsError("MicrosoftAppId", "is required when MicrosoftAppPassword is set")
+
+        connection = get("AZURE_STORAGE_CONNECTION_STRING")
+        account_url = get("AZURE_STORAGE_ACCOUNT_URL")
+        if connection and account_url:
+            raise SettingsError(
+                "AZURE_STORAGE_ACCOUNT_URL",
+                "set either it or AZURE_STORAGE_CONNECTION_STRING, not both",
+            )
+        if account_url and not re.match(r"^https?://[^\s/]+", account_url):
+            raise SettingsError("AZURE_STORAGE_ACCOUNT_URL", "must be an http(s) URL")
+        if connection and "=" not in connection:
+            raise SettingsError(
+                "AZURE_STORAGE_CONNECTION_STRING", "is not a storage connection string"
+            )
+        container = get("AZURE_STORAGE_CONTAINER", "samtaleguide-state")
+        if not _CONTAINER.match(container):
+            raise SettingsError("AZURE_STORAGE_CONTAINER", "is not a valid blob container name")
+
+        port_text = get("PORT", "3978")
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise SettingsError("PORT", f"must be a port number 1-65535, not {port_text!r}")
+
+        concept = get("CONCEPT_FILE")
+        if concept and not Path(concept).is_file():
+            raise SettingsError("CONCEPT_FILE", f"no such file: {concept}")
+
+        log_level = get("LOG_LEVEL", "INFO").upper()
+        if log_level not in _LOG_LEVELS:
+            raise SettingsError("LOG_LEVEL", f"must be one of {', '.join(_LOG_LEVELS)}")
+
+        return cls(
+            host=get("HOST", "127.0.0.1") or "127.0.0.1",
+            port=int(port_text),
+            app_id=app_id,
+            app_password=password,
+            app_tenant_id=tenant,
+            app_type=app_type,
+            storage_connection_string=connection,
+            storage_account_url=account_url,
+            state_container=container,
+            local_storage_dir=Path(get("LOCAL_STORAGE_DIR", "var/data") or "var/data"),
+            concept_file=Path(concept) if concept else None,
+            log_level=log_level,
+        )

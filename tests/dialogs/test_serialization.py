@@ -1,0 +1,50 @@
+"""Versioned JSON round-trips the aggregate exactly and refuses what it cannot read."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dialogs import events as ev
+from dialogs.concept import default_concept_path, load_concept
+from dialogs.serialization import SerializationError, dumps, loads
+from tests.dialogs.test_transitions import AGREEMENT, LEADER, in_live, prepared, run
+
+
+def test_a_live_conversation_round_trips() -> None:
+    concept = load_concept(default_concept_path())
+    conv = run(prepared(concept), ev.StartLive(LEADER.user_id), concept)
+    conv = run(conv, ev.AddNote("u-1", "struktur", "Æblegrød og 😀\nlinje to"), concept)
+    conv = run(conv, ev.AddAgreement("u-2", AGREEMENT, request_id="r1"), concept)
+    conv = run(conv, ev.MarkKeyword(LEADER.user_id, "u-1", "Motivation"), concept)
+    data = dumps(conv)
+    assert json.loads(data)["schema_version"] == 1
+    assert b"\xc3\x86blegr" in data  # UTF-8, not escaped
+    assert loads(data) == conv
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        b"not json",
+        b"[]",
+        b'{"schema_version": 99}',
+        b'{"schema_version": 1}',
+    ],
+)
+def test_unreadable_documents_are_refused(document: bytes) -> None:
+    with pytest.raises(SerializationError):
+        loads(document)
+
+
+def test_a_wrong_type_deep_inside_is_refused() -> None:
+    concept = load_concept(default_concept_path())
+    raw = json.loads(dumps(in_live(concept)))
+    raw["participants"][0]["keywords"] = "Motivation"
+    with pytest.raises(SerializationError, match=r"participants\[0\]\.keywords"):
+        loads(json.dumps(raw))
+    raw = json.loads(dumps(in_live(concept)))
+    raw["phase"] = "exploded"
+    with pytest.raises(SerializationError, match="phase"):
+        loads(json.dumps(raw))
