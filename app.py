@@ -25,6 +25,7 @@ from dialogs.concept import ConceptError, default_concept_path, load_concept
 from settings import Settings, SettingsError
 from storage.factory import open_conversation_store
 
+BOT_KEY = web.AppKey("bot", SamtaleguideBot)
 MAX_BODY = 256 * 1024  # Teams activities are far smaller; anything larger is refused with 413
 
 log = logging.getLogger("samtaleguide.app")
@@ -85,8 +86,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.on_cleanup.append(close_store)
-    app["bot"] = bot
-    app["adapter"] = adapter
+    app[BOT_KEY] = bot
     return app
 
 

@@ -111,6 +111,7 @@ class Teams:
         outcome: dict[str, Any] = {}
 
         async def callback(context: TurnContext) -> None:
+            context.activity.id = None  # a new message, not a reply to the synthetic event
             try:
                 outcome["value"] = await work(context)
             except BaseException as error:
@@ -119,7 +120,7 @@ class Teams:
         await self._adapter.continue_conversation(self._reference(chat), callback, self._app_id)
         if "error" in outcome:
             raise outcome["error"]
-        return outcome["value"]  # type: ignore[no-any-return]
+        return outcome["value"]
 
     async def send(self, chat: ChatRef, activity: Activity) -> str:
         async def once() -> str:
@@ -158,7 +159,7 @@ class Teams:
             created["id"] = context.activity.conversation.id
 
         async def once() -> None:
-            await self._adapter.create_conversation(  # type: ignore[call-arg]
+            await self._adapter.create_conversation(
                 self._app_id, capture, params, home.channel_id, home.service_url, None
             )
 

@@ -26,6 +26,7 @@ from dialogs.conversation import (
     Note,
     Participant,
     Person,
+    Role,
     Setup,
     covered_key,
 )
@@ -177,7 +178,7 @@ def _save_setup(c: Conversation, e: ev.SaveSetup, concept: Concept, now: datetim
     others = _others(c, e, kind.code, leader)
     setup = Setup(
         kind=kind.code,
-        variant=e.variant,  # type: ignore[arg-type]
+        variant=e.variant,
         walk_and_talk=bool(e.walk_and_talk),
         starts_at=starts_at,
         duration_minutes=minutes,
@@ -224,15 +225,13 @@ def _others(
         raise InvalidField("unknown co-facilitator", field="co_facilitator", reason="choice")
     result = []
     for uid, person in people.items():
-        role = "co_facilitator" if uid == e.co_facilitator else "participant"
+        role: Role = "co_facilitator" if uid == e.co_facilitator else "participant"
         name = clean(person.name, "name") or uid
         existing = c.participant(uid)
         if existing is not None:
             result.append(replace(existing, role=role, name=name))
         else:
-            result.append(
-                Participant(uid, name, role, aad_object_id=person.aad_object_id)  # type: ignore[arg-type]
-            )
+            result.append(Participant(uid, name, role, aad_object_id=person.aad_object_id))
     return tuple(result)
 
 
@@ -299,7 +298,7 @@ def _share_keywords(c: Conversation, e: ev.ShareKeywords, _: Concept, now: datet
 def _remind(c: Conversation, e: ev.RemindUnprepared, _: Concept, __: datetime) -> Result:
     _phase(c, "preparation")
     _facilitator(c, e.actor)
-    pending = tuple(p.user_id for p in c.participants if not p.prepared and not p.unreachable)
+    pending = tuple(p.user_id for p in c.participants if not p.prepared)
     return c, (SendReminders(pending),)
 
 

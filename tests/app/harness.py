@@ -1,0 +1,188 @@
+"""Driving the real app over HTTP: a served ``create_app`` plus Teams-shaped activities.
+
+``BotServer`` serves ``create_app(settings)`` on an ephemeral loopback port; ``Teams`` builds the
+activities Teams would post (messages, installs, ``adaptiveCard/action`` invokes) with
+``serviceUrl`` pointed at the Bot Connector stand-in, and posts them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from app import BOT_KEY, create_app
+from settings import Settings
+
+TENANT = "tenant-1"
+BOT = {"id": "28:samtaleguide-bot", "name": "Samtaleguide"}
+_ids = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    name: str
+    aad: str
+
+    def member(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "aadObjectId": self.aad, "tenantId": TENANT}
+
+
+def user(n: int, name: str | None = None) -> User:
+    return User(f"29:user-{n}", name or f"Kollega {n}", f"00000000-0000-4000-8000-{n:012d}")
+
+
+class BotServer:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.app: web.Application | None = None
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def start(self) -> BotServer:
+        self.app = create_app(self.settings)
+        self._runner = web.AppRunner(self.app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def services(self) -> Any:
+        assert self.app is not None
+        return self.app[BOT_KEY].services
+
+    async def settle(self) -> None:
+        """Wait until the follow-up work of earlier turns (fan-out, posts) has finished."""
+        await self.services.drain()
+
+
+@dataclass
+class Chat:
+    """One Teams chat as seen by the bot: a group chat or a user's 1:1 chat."""
+
+    id: str
+    group: bool
+    service_url: str
+    locale: str = "da-DK"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def activity(self, sender: User, **fields: Any) -> dict[str, Any]:
+        return {
+            "id": f"act-{next(_ids)}",
+            "channelId": "msteams",
+            "serviceUrl": self.service_url,
+            "from": {"id": sender.id, "name": sender.name, "aadObjectId": sender.aad},
+            "recipient": BOT,
+            "conversation": {
+                "id": self.id,
+                "isGroup": self.group,
+                "conversationType": "groupChat" if self.group else "personal",
+                "tenantId": TENANT,
+            },
+            "channelData": {"tenant": {"id": TENANT}},
+            "locale": self.locale,
+            **fields,
+        }
+
+
+class Client:
+    def __init__(self, server: BotServer) -> None:
+        self.server = server
+
+    async def post(
+        self, body: Any, *, raw: bytes | None = None, content_type: str = "application/json"
+    ) -> tuple[int, Any]:
+        async with aiohttp.ClientSession() as session:
+            data = raw if raw is not None else None
+            kwargs: dict[str, Any] = {"data": data, "headers": {"Content-Type": content_type}}
+            if raw is None:
+                kwargs = {"json": body}
+            async with session.post(f"{self.server.url}/api/messages", **kwargs) as response:
+                text = await response.text()
+                try:
+                    payload = await response.json(content_type=None) if text else None
+                except ValueError:
+                    payload = text
+                return response.status, payload
+
+    async def say(self, chat: Chat, sender: User, text: str, **fields: Any) -> int:
+        status, _ = await self.post(chat.activity(sender, type="message", text=text, **fields))
+        return status
+
+    async def press(
+        self,
+        chat: Chat,
+        sender: User,
+        verb: str,
+        data: dict[str, Any] | None = None,
+        *,
+        activity_id: str | None = None,
+    ) -> tuple[int, dict[str, Any] | None]:
+        """An ``Action.Execute`` press; returns the HTTP status and the card that replaces it."""
+        activity = chat.activity(
+            sender,
+            type="invoke",
+            name="adaptiveCard/action",
+            value={
+                "action": {"type": "Action.Execute", "verb": verb, "data": data or {}},
+                "trigger": "manual",
+            },
+        )
+        if activity_id:
+            activity["id"] = activity_id
+        status, body = await self.post(activity)
+        card = body.get("value") if isinstance(body, dict) else None
+        return status, card
+
+
+def card_of(activity: dict[str, Any]) -> dict[str, Any] | None:
+    for attachment in activity.get("attachments") or []:
+        if attachment.get("contentType") == "application/vnd.microsoft.card.adaptive":
+            return attachment["content"]  # type: ignore[no-any-return]
+    return None
+
+
+def card_text(card: dict[str, Any] | None) -> str:
+    """Every string on a card, joined: for asserting what a person would read."""
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+        elif isinstance(node, str):
+            out.append(node)
+
+    walk(card)
+    return "\n".join(out)
+
+
+def verbs_on(card: dict[str, Any] | None) -> list[str]:
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "Action.Execute":
+                found.append(node["verb"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(card)
+    return found

@@ -1,0 +1,180 @@
+"""Issue 3 end to end over HTTP: setup in a group chat of 12 → prompts in 1:1 chats (one 429, one
+403 injected) → keyword choices with refusals → everyone's keywords in the group chat."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from tests.app.harness import BotServer, Chat, Client, card_of, card_text, user, verbs_on
+from tests.support.connector import ConnectorStandIn
+
+LEADER = user(1, "Lene Leder")
+MEMBERS = [user(n) for n in range(2, 13)]  # with the leader, a roster of 12
+BLOCKED = MEMBERS[4]
+STRANGER = user(99, "Fremmed Person")
+GOOD = ["Motivation", "Sparring", "Nærvær"]
+
+
+def setup_data(**overrides: Any) -> dict[str, Any]:
+    data = {
+        "conversation": "",
+        "kind": "GRUS",
+        "participants": ",".join(m.id for m in MEMBERS),
+        "date": "2099-03-02",
+        "time": "09:30",
+        "duration": "",
+        "variant": "skema",
+        "walk": "false",
+        "workplace": "Borgerservice",
+        "cofacilitator": "",
+        "focus": "Trivsel i en travl tid",
+        "wording_q1": "Hvordan trives I i Borgerservice?",
+    }
+    data.update(overrides)
+    return data
+
+
+def one_to_one_sends(connector: ConnectorStandIn) -> Counter[str]:
+    created = set(connector.conversations)
+    return Counter(
+        a["conversation"]["id"]
+        for a in connector.activities(op="send")
+        if a["conversation"]["id"] in created
+    )
+
+
+def chat_for(connector: ConnectorStandIn, member_id: str) -> str:
+    for cid, info in connector.conversations.items():
+        if any(m.get("id") == member_id for m in info["members"]):
+            return cid
+    raise AssertionError(f"no 1:1 chat with {member_id}")
+
+
+async def stored(server: BotServer, conversation_id: str) -> Any:
+    conversation, _ = await server.services.store.load(f"conversations/{conversation_id}")
+    return conversation
+
+
+async def test_setup_prompts_choices_and_sharing(
+    client: Client, server: BotServer, connector: ConnectorStandIn
+) -> None:
+    group = Chat("19:grus-borgerservice@thread.v2", True, connector.service_url)
+    connector.set_roster(group.id, [LEADER.member(), *(m.member() for m in MEMBERS)], page_size=5)
+
+    # The leader asks for a setup card; the roster is read page by page (12 people, pages of 5).
+    await client.say(group, LEADER, "ny GRUS")
+    (setup_message,) = connector.activities(group.id)
+    setup = card_of(setup_message)
+    assert verbs_on(setup)[-1] == "setup.save"
+    assert all(m.name in card_text(setup) for m in MEMBERS)
+    assert sum(1 for r in connector.requests if r.op == "members") == 3
+
+    # Save, while Teams throttles one prompt and one member has blocked the bot.
+    connector.fail("send", 429, headers={"Retry-After": "0"})
+    connector.block_user(BLOCKED.id)
+    status, card = await client.press(group, LEADER, "setup.save", setup_data())
+    assert status == 200
+    assert "Opsætningen er gemt" in card_text(card)
+    conversation_id = verbs_on(card) and card["actions"][0]["data"]["conversation"]
+    await server.settle()
+
+    sends = one_to_one_sends(connector)
+    assert len(sends) == 11 and set(sends.values()) == {1}  # everyone but the blocked, once each
+    assert any(r.op == "send" and r.status == 429 for r in connector.requests)
+    prompt = card_of(connector.activities(chat_for(connector, MEMBERS[0].id), op="send")[0])
+    assert "Hvordan trives I i Borgerservice?" in card_text(prompt)  # the leader's wording
+    assert (
+        "Hvornår motiveres I, og hvad skaber arbejdsglæde for jer og jeres kollegaer?"
+        in card_text(prompt)
+    )
+    assert "2. marts 2099 kl. 09:30" in card_text(prompt)
+    warning = card_of(connector.activities(group.id)[-1])
+    assert f"{BLOCKED.name} kunne ikke nås" in card_text(warning)
+    assert (await stored(server, conversation_id)).participant(BLOCKED.id).unreachable
+
+    # Refusals: a fourth keyword, a keyword outside the concept, a stranger. Nothing changes.
+    member_chat = Chat(chat_for(connector, MEMBERS[0].id), False, connector.service_url)
+    before = await stored(server, conversation_id)
+    refusals = [
+        (MEMBERS[0], {"keywords": ",".join([*GOOD, "Mod"])}, "præcis tre"),
+        (
+            MEMBERS[0],
+            {"keywords": "Motivation,Sparring,Kaffe"},
+            "»Kaffe« er ikke et af konceptets stikord",
+        ),
+        (MEMBERS[0], {"keywords": "Motivation,,Sparring"}, "Intet er ændret"),
+        (STRANGER, {"keywords": ",".join(GOOD)}, "deltager ikke"),
+    ]
+    for who, data, message in refusals:
+        status, card = await client.press(
+            member_chat, who, "prep.keywords", {"conversation": conversation_id, **data}
+        )
+        assert status == 200 and message in card_text(card), card_text(card)
+    status, card = await client.press(
+        member_chat,
+        MEMBERS[0],
+        "prep.keywords",
+        {"conversation": "../../etc", "keywords": ",".join(GOOD)},
+    )
+    assert status == 200 and "finde den samtale" in card_text(card)
+    assert await stored(server, conversation_id) == before
+
+    # A stranger cannot remind or share.
+    status, card = await client.press(
+        group, STRANGER, "prep.remind", {"conversation": conversation_id}
+    )
+    assert "deltager ikke" in card_text(card)
+    status, card = await client.press(
+        group, MEMBERS[1], "prep.share", {"conversation": conversation_id}
+    )
+    assert "Kun lederen" in card_text(card)
+    assert await stored(server, conversation_id) == before
+
+    # Everyone reachable chooses, with private notes.
+    for person in [LEADER, *MEMBERS]:
+        if person is BLOCKED:
+            continue
+        chat = Chat(chat_for(connector, person.id), False, connector.service_url)
+        status, card = await client.press(
+            chat,
+            person,
+            "prep.keywords",
+            {
+                "conversation": conversation_id,
+                "keywords": ",".join(GOOD),
+                "note_adfaerd": f"hemmeligt-{person.id}",
+            },
+        )
+        assert "Dine stikord er gemt" in card_text(card)
+    await server.settle()
+    group_text = "\n".join(card_text(card_of(a)) for a in connector.activities(group.id))
+    assert "Jeres stikord" not in group_text  # not everyone has chosen yet
+    assert "hemmeligt" not in group_text
+
+    # The blocked member installs the app; the leader's reminder now reaches them once.
+    connector.unblock_user(BLOCKED.id)
+    status, card = await client.press(
+        group, LEADER, "prep.remind", {"conversation": conversation_id}
+    )
+    assert "Jeg har påmindet 1" in card_text(card)
+    await server.settle()
+    blocked_chat = Chat(chat_for(connector, BLOCKED.id), False, connector.service_url)
+    assert len(connector.activities(blocked_chat.id, op="send")) == 1
+    await client.press(
+        blocked_chat,
+        BLOCKED,
+        "prep.keywords",
+        {"conversation": conversation_id, "keywords": "Mod,Ansvar,Helhed"},
+    )
+    await server.settle()
+
+    # When all have chosen, the group chat shows who chose which keywords, and nothing private.
+    summary = card_text(card_of(connector.activities(group.id)[-1]))
+    assert "Jeres stikord til GRUS" in summary
+    assert f"{BLOCKED.name}" in summary and "Ansvar" in summary
+    assert all(m.name in summary for m in MEMBERS)
+    assert "hemmeligt" not in "\n".join(
+        card_text(card_of(a)) for a in connector.activities(group.id)
+    )
+    assert set(one_to_one_sends(connector).values()) == {1}  # nobody prompted twice
