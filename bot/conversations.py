@@ -21,6 +21,7 @@ from storage.protocols import ConversationStore
 from storage.update import update
 
 PREFIX = "conversations/"
+ATTEMPTS = 30  # a whole group pressing at once still lands; each retry reloads first
 
 
 class ConversationNotFound(DomainError):
@@ -68,7 +69,7 @@ class Conversations:
                 raise ConversationNotFound("no such conversation")
             return apply(current, event, self.concept, now)
 
-        return await update(self.store, key(conversation_id), transition)
+        return await update(self.store, key(conversation_id), transition, attempts=ATTEMPTS)
 
     async def current_for_chat(self, chat_id: str) -> Conversation | None:
         """The newest conversation of this chat that is not closed (or the newest, if all are)."""

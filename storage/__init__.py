@@ -1,0 +1,30 @@
+"""Storage: conversation state with ETags (local files or Azure Blob Storage).
+
+- ``storage.protocols.ConversationStore``: the contract every backend keeps.
+- ``storage.file_store.FileConversationStore``: the embedded local default.
+- ``storage.blob_store.BlobConversationStore``: Azure Blob Storage / Azurite (imported on demand,
+  so importing ``storage`` does not load the Azure SDK).
+- ``storage.update.update``: load → transition → conditional save, retried on conflicts.
+- ``storage.keys``: key validation and ``key_for`` for raw Teams ids.
+- ``storage.factory.open_conversation_store``: pick the backend from settings.
+- ``storage.errors``: ``StorageError`` ⊃ ``ConflictError``, ``CorruptState``.
+"""
+
+from storage.errors import ConflictError, CorruptState, StorageError
+from storage.factory import open_conversation_store
+from storage.file_store import FileConversationStore
+from storage.keys import key_for, validate_key
+from storage.protocols import ConversationStore
+from storage.update import update
+
+__all__ = [
+    "ConflictError",
+    "ConversationStore",
+    "CorruptState",
+    "FileConversationStore",
+    "StorageError",
+    "key_for",
+    "open_conversation_store",
+    "update",
+    "validate_key",
+]

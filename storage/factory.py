@@ -1,0 +1,41 @@
+"""Choose the conversation store from settings.
+
+``open_conversation_store(connection_string=..., account_url=..., container=..., local_root=...)``:
+- a connection string (e.g. Azurite's, or a storage account key) → ``BlobConversationStore``;
+- else an account URL (``https://<account>.blob.core.windows.net``) → ``BlobConversationStore``
+  signed in with ``azure.identity.aio.DefaultAzureCredential`` (managed identity in Azure); the
+  store owns that credential and closes it in ``close()``;
+- else the embedded ``FileConversationStore`` under ``local_root``.
+
+Empty strings count as not set (unset environment variables often arrive as ""). Nothing is
+contacted here; the blob container is created on first use.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from storage.file_store import FileConversationStore
+from storage.protocols import ConversationStore
+
+
+def open_conversation_store(
+    *,
+    connection_string: str | None,
+    account_url: str | None,
+    container: str,
+    local_root: Path,
+) -> ConversationStore:
+    if connection_string:
+        from storage.blob_store import BlobConversationStore
+
+        return BlobConversationStore.from_connection_string(connection_string, container)
+    if account_url:
+        from azure.identity.aio import DefaultAzureCredential
+
+        from storage.blob_store import BlobConversationStore
+
+        return BlobConversationStore.from_account_url(
+            account_url, container, DefaultAzureCredential(), owns_credential=True
+        )
+    return FileConversationStore(local_root)

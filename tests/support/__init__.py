@@ -1,0 +1,1 @@
+"""Shared test support (for example the Bot Connector stand-in in ``connector``)."""

@@ -1,0 +1,672 @@
+"""A local stand-in for the Bot Connector v3 REST API, so app tests never patch the SDK.
+
+Tests post activities to the real aiohttp app with ``serviceUrl`` set to
+``ConnectorStandIn.service_url``; botbuilder's own ``ConnectorClient`` then talks HTTP to this
+server, which answers like the Bot Connector (Teams flavour) and records everything.
+
+Contract
+--------
+* ``async with ConnectorStandIn() as connector:`` (or ``await start()`` / ``await stop()``)
+  serves on 127.0.0.1 with an ephemeral port; ``service_url`` is ``"http://127.0.0.1:PORT/"``.
+* Endpoints (paths exactly as ``botframework.connector.aio.ConnectorClient`` builds them; path
+  segments are URL-decoded, so ids such as ``19:x@thread.v2;messageid=1`` work):
+
+  - ``POST /v3/conversations`` (op ``create_conversation``): 200
+    ``{"id", "serviceUrl"[, "activityId"]}``
+  - ``POST /v3/conversations/{cid}/activities`` (``send``): 200 ``{"id": <new id>}``
+  - ``POST /v3/conversations/{cid}/activities/{aid}`` (``reply``): 200 ``{"id": <new id>}``
+  - ``PUT /v3/conversations/{cid}/activities/{aid}`` (``update``): 200 ``{"id": aid}``
+  - ``DELETE /v3/conversations/{cid}/activities/{aid}`` (``delete``): 200, empty body
+  - ``GET /v3/conversations/{cid}/pagedmembers?pageSize=&continuationToken=`` (``members``):
+    200 ``{"members": [...], "continuationToken": ...}`` (no token on the last page)
+  - ``GET /v3/conversations/{cid}/members`` (``members``): 200 ``[member, ...]``
+  - ``GET /v3/conversations/{cid}/members/{mid}`` (``members``): 200 ``member``
+
+  Anything else answers 404 ``{"error": {"code": "NotFound", ...}}`` (and is recorded, with
+  ``op=None``). Every error body has the Bot Connector shape
+  ``{"error": {"code": ..., "message": ...}}``.
+* Every request is appended to ``requests`` (a ``RecordedRequest``) once it has been answered,
+  in the order they were answered, including injected failures and 404s.
+* Activity ids are unique and increasing (numerically and as strings: 13 digits, like Teams
+  message ids). A send/reply/update needs a JSON object with a string ``type`` (else 400
+  ``BadArgument``). Update of an id this stand-in never issued in that conversation (or has
+  deleted) is 404. Replies are accepted to any ``aid`` (the user's message never passes here)
+  and to any conversation id. Delete always answers 200.
+* ``activities(conversation_id=None, op=None)`` lists the bodies of *successful* send, reply and
+  update requests in order (op in ``{"send", "reply", "update"}``); an activity carried by a
+  create-conversation call is listed as a ``"send"`` to the new conversation. ``sent`` holds the
+  same as ``SentActivity`` records with the assigned ids; ``current_activity`` gives the latest
+  version of a message (``None`` once deleted).
+* Create conversation: a 1:1 (``isGroup`` false) needs exactly one member and a tenant id
+  (``tenantId``/``tenantID`` — botbuilder serialises ``tenantID`` — or ``channelData.tenant.id``),
+  else 400. A second 1:1 create for the same member and tenant returns the same conversation id,
+  as Teams does. ``isGroup`` with ``channelData.channel.id`` and an ``activity`` starts a channel
+  thread with id ``"{channel};messageid={activityId}"``; any other group create is 400 (bots
+  cannot create group chats). Created conversations are in ``conversations``.
+* Rosters: ``set_roster(cid, members, page_size=5)``. ``pagedmembers`` pages by
+  ``min(pageSize query, page_size)``; the continuation token is opaque and absent on the last
+  page. ``members/{mid}`` matches ``id``, ``aadObjectId`` or ``userPrincipalName`` (404
+  ``MemberNotFoundInConversation`` otherwise). A conversation created here without a roster uses
+  its creation members (filled in from any roster that knows them). Member calls for a
+  conversation with neither answer 404 ``ConversationNotFound``.
+* ``fail(op, status, times=1, *, match=None, headers=None, body=None)`` queues a failure; the
+  first ``times`` requests of that op for which ``match(recorded_request)`` is true (``status`` is
+  still 0 when ``match`` runs) get ``status`` with ``headers`` and ``body`` (default an error body)
+  instead of being handled. Queued failures are checked before anything else, in the order
+  they were queued.
+* ``block_user(user_id, status=403, code="MessageWritesBlocked")``: any create-conversation
+  naming that member answers ``status``/``code`` until ``unblock_user``; so do send, reply and
+  update in 1:1 conversations created here with that member.
+* Activity bodies over ``max_activity_bytes`` (default 100 KiB, like Teams; ``None`` disables)
+  answer 413 ``MessageSizeTooBig``.
+* ``enforce_rate_limits=True`` (off by default) applies the Teams per-bot-per-thread limits to
+  send/reply/update/delete per conversation — 7 per 1 s, 8 per 2 s, 60 per 30 s, 1800 per hour —
+  answering 429 ``Throttled`` with an integer ``Retry-After``; throttled requests do not count.
+* ``await wait_for(predicate, timeout=5.0)`` polls ``predicate(connector)`` every 10 ms and raises
+  ``AssertionError`` with ``summary()`` of recorded requests if it stays false.
+* State changes happen under a lock in synchronous code, so concurrent asyncio requests (and
+  calls from other threads) see consistent state.
+
+botbuilder behaviour worth knowing when writing tests against this (pinned in test_connector.py):
+
+* Its HTTP layer (msrest over ``requests``/urllib3) silently retries GET, PUT and DELETE on 408
+  and 5xx except 501/505 (up to 3 retries, back-off 0 s, 1.6 s, 3.2 s) and on 413/429/503 that
+  carry ``Retry-After`` (after sleeping it). POST (send, reply, create) is never retried. So
+  ``fail("update", 502)`` once, or ``fail("members", 429, headers={"Retry-After": "0"})``, never
+  reaches the bot; use POST ops or ``times`` > 3 to see the bot's own handling.
+* ``CloudAdapter.create_conversation`` gives its turn a random activity id, so
+  ``send_activity`` in the callback is recorded as a ``"reply"`` (to that unknown id), not a
+  ``"send"``; ``activities(conversation_id)`` without ``op`` covers both.
+* botbuilder serialises ``ConversationParameters.tenant_id`` as ``tenantID``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import copy
+import itertools
+import json
+import math
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from aiohttp import web
+
+OPS = frozenset({"create_conversation", "send", "reply", "update", "delete", "members"})
+ACTIVITY_OPS = frozenset({"send", "reply", "update"})
+DEFAULT_MAX_ACTIVITY_BYTES = 100 * 1024
+# (requests, seconds) per bot per conversation, from Microsoft's Teams rate-limit documentation.
+RATE_LIMITS: tuple[tuple[int, float], ...] = ((7, 1.0), (8, 2.0), (60, 30.0), (1800, 3600.0))
+_THROTTLED_OPS = frozenset({"send", "reply", "update", "delete"})
+_FIRST_ACTIVITY_ID = 1_700_000_000_000
+_DEFAULT_CODES = {
+    400: "BadArgument",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    408: "RequestTimeout",
+    412: "PreconditionFailed",
+    413: "MessageSizeTooBig",
+    429: "Throttled",
+    500: "InternalServerError",
+    502: "BadGateway",
+    503: "ServiceUnavailable",
+    504: "GatewayTimeout",
+}
+
+Json = Any
+
+
+@dataclass
+class RecordedRequest:
+    """One request as received, with the status it was answered with."""
+
+    method: str
+    path: str  # URL-decoded path, e.g. "/v3/conversations/a:1x/activities"
+    query: dict[str, str]
+    json: Json  # parsed JSON body, or None (no body or not JSON)
+    headers: dict[str, str]  # as sent; use header() for a case-insensitive look-up
+    status: int = 0  # 0 while being handled (e.g. inside a fail(match=...) predicate)
+    op: str | None = None  # one of OPS, or None for an unknown endpoint
+    conversation_id: str | None = None
+    activity_id: str | None = None  # the {aid} in the path (reply/update/delete)
+    member_id: str | None = None  # the {mid} in the path
+    response: Json = None  # the JSON body answered (None for an empty body)
+    injected: bool = False  # answered by a fail(...) injection
+
+    def header(self, name: str, default: str | None = None) -> str | None:
+        wanted = name.lower()
+        for key, value in self.headers.items():
+            if key.lower() == wanted:
+                return value
+        return default
+
+
+@dataclass(frozen=True)
+class SentActivity:
+    """A successful send, reply or update, with the activity id the connector assigned."""
+
+    op: str  # "send" | "reply" | "update"
+    conversation_id: str
+    activity_id: str  # new id for send/reply, the updated id for update
+    body: dict[str, Any]
+    reply_to_id: str | None = None  # the {aid} a reply was posted to
+
+
+@dataclass
+class _Failure:
+    op: str
+    status: int
+    remaining: int
+    match: Callable[[RecordedRequest], bool] | None
+    headers: dict[str, str]
+    body: Json
+
+
+@dataclass
+class _Roster:
+    members: list[dict[str, Any]]
+    page_size: int
+
+
+@dataclass
+class _Answer:
+    status: int
+    body: Json = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> _Answer:
+    return _Answer(status, {"error": {"code": code, "message": message}}, dict(headers or {}))
+
+
+def _tenant_of(body: dict[str, Any]) -> str | None:
+    for key, value in body.items():
+        if key.lower() == "tenantid" and isinstance(value, str) and value:
+            return value
+    channel_data = body.get("channelData")
+    if isinstance(channel_data, dict):
+        tenant = channel_data.get("tenant")
+        if isinstance(tenant, dict) and isinstance(tenant.get("id"), str) and tenant["id"]:
+            return tenant["id"]
+    return None
+
+
+def _describe(body: Json) -> str:
+    if not isinstance(body, dict):
+        return ""
+    parts = []
+    if body.get("type"):
+        parts.append(str(body["type"]))
+    text = body.get("text")
+    if isinstance(text, str) and text:
+        parts.append(repr(text if len(text) <= 60 else text[:57] + "..."))
+    attachments = body.get("attachments")
+    if isinstance(attachments, list) and attachments:
+        kinds = [str(a.get("contentType")) for a in attachments if isinstance(a, dict)]
+        parts.append("attachments=" + ",".join(kinds))
+    if isinstance(body.get("error"), dict):
+        parts.append(str(body["error"].get("code")))
+    return " ".join(parts)
+
+
+class ConnectorStandIn:
+    """A Bot Connector v3 server on 127.0.0.1 that records what the bot sends (see module doc)."""
+
+    def __init__(
+        self,
+        *,
+        max_activity_bytes: int | None = DEFAULT_MAX_ACTIVITY_BYTES,
+        enforce_rate_limits: bool = False,
+    ) -> None:
+        self.max_activity_bytes = max_activity_bytes
+        self.enforce_rate_limits = enforce_rate_limits
+        self.requests: list[RecordedRequest] = []
+        self.sent: list[SentActivity] = []
+        self.conversations: dict[str, dict[str, Any]] = {}
+        self._lock = threading.RLock()
+        self._activity_numbers = itertools.count(_FIRST_ACTIVITY_ID)
+        self._messages: dict[str, dict[str, dict[str, Any] | None]] = {}
+        self._rosters: dict[str, _Roster] = {}
+        self._failures: list[_Failure] = []
+        self._blocked: dict[str, tuple[int, str]] = {}
+        self._one_to_one: dict[tuple[str, str], str] = {}
+        self._writes: dict[str, deque[float]] = {}
+        self._runner: web.AppRunner | None = None
+        self._service_url: str | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> str:
+        if self._runner is not None:
+            raise RuntimeError("ConnectorStandIn already started")
+        app = web.Application(client_max_size=32 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        self._runner = runner
+        self._service_url = f"http://{host}:{port}/"
+        return self._service_url
+
+    async def stop(self) -> None:
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    async def __aenter__(self) -> ConnectorStandIn:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    @property
+    def service_url(self) -> str:
+        if self._service_url is None:
+            raise RuntimeError("ConnectorStandIn not started")
+        return self._service_url
+
+    # ------------------------------------------------------------------ set-up for tests
+
+    def set_roster(
+        self, conversation_id: str, members: list[dict[str, Any]], page_size: int = 5
+    ) -> None:
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        for member in members:
+            if not isinstance(member, dict) or not isinstance(member.get("id"), str):
+                raise ValueError(f"a roster member needs a string 'id': {member!r}")
+        with self._lock:
+            self._rosters[conversation_id] = _Roster(copy.deepcopy(members), page_size)
+
+    def fail(
+        self,
+        op: str,
+        status: int,
+        times: int = 1,
+        *,
+        match: Callable[[RecordedRequest], bool] | None = None,
+        headers: dict[str, str] | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> None:
+        if op not in OPS:
+            raise ValueError(f"unknown op {op!r}; expected one of {sorted(OPS)}")
+        if not 100 <= status <= 599:
+            raise ValueError(f"not an HTTP status: {status}")
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        if body is None:
+            code = _DEFAULT_CODES.get(status, "Error")
+            body = {"error": {"code": code, "message": f"Injected failure ({status}) for {op}"}}
+        with self._lock:
+            self._failures.append(_Failure(op, status, times, match, dict(headers or {}), body))
+
+    def pending_failures(self) -> list[tuple[str, int, int]]:
+        """(op, status, remaining) of injected failures not yet used up."""
+        with self._lock:
+            return [(f.op, f.status, f.remaining) for f in self._failures if f.remaining > 0]
+
+    def block_user(
+        self, user_id: str, status: int = 403, code: str = "MessageWritesBlocked"
+    ) -> None:
+        with self._lock:
+            self._blocked[user_id] = (status, code)
+
+    def unblock_user(self, user_id: str) -> None:
+        with self._lock:
+            self._blocked.pop(user_id, None)
+
+    # ------------------------------------------------------------------ inspection
+
+    def activities(self, conversation_id: str | None = None, op: str | None = None) -> list[dict]:
+        if op is not None and op not in ACTIVITY_OPS:
+            raise ValueError(f"op must be one of {sorted(ACTIVITY_OPS)}, not {op!r}")
+        with self._lock:
+            return [
+                s.body
+                for s in self.sent
+                if (conversation_id is None or s.conversation_id == conversation_id)
+                and (op is None or s.op == op)
+            ]
+
+    def current_activity(self, conversation_id: str, activity_id: str) -> dict[str, Any] | None:
+        """The latest body of a message sent here (after updates); None if deleted or unknown."""
+        with self._lock:
+            return self._messages.get(conversation_id, {}).get(activity_id)
+
+    def summary(self) -> str:
+        with self._lock:
+            lines = [f"{len(self.requests)} request(s) recorded by the connector stand-in:"]
+            for number, rec in enumerate(self.requests, 1):
+                query = (
+                    "?" + "&".join(f"{k}={v}" for k, v in rec.query.items()) if rec.query else ""
+                )
+                tag = " (injected)" if rec.injected else ""
+                detail = _describe(rec.json) or _describe(rec.response)
+                lines.append(
+                    f"  {number}. {rec.method} {rec.path}{query} -> {rec.status}{tag} {detail}"
+                )
+            pending = self.pending_failures()
+            if pending:
+                lines.append(f"  pending injected failures (op, status, remaining): {pending}")
+            return "\n".join(lines).rstrip()
+
+    async def wait_for(
+        self,
+        predicate: Callable[[ConnectorStandIn], bool],
+        timeout: float = 5.0,  # noqa: ASYNC109 - part of the polling contract
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not predicate(self):
+            if loop.time() >= deadline:
+                name = getattr(predicate, "__name__", repr(predicate))
+                raise AssertionError(
+                    f"connector stand-in: {name} still false after {timeout} s\n{self.summary()}"
+                )
+            await asyncio.sleep(0.01)
+
+    # ------------------------------------------------------------------ HTTP
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        raw = await request.read()
+        parsed: Json = None
+        if raw:
+            try:
+                parsed = json.loads(raw)
+            except ValueError:
+                parsed = None
+        rec = RecordedRequest(
+            method=request.method,
+            path=request.path,
+            query=dict(request.query),
+            json=parsed,
+            headers=dict(request.headers),
+        )
+        self._route(rec, request.raw_path)
+        with self._lock:
+            try:
+                answer = self._dispatch(rec, len(raw))
+            except Exception as error:  # a bug here must show up in the test, not hang it
+                answer = _error(500, "StandInError", f"{type(error).__name__}: {error}")
+            rec.status = answer.status
+            rec.response = answer.body
+            self.requests.append(rec)
+        if answer.body is None:
+            return web.Response(status=answer.status, headers=answer.headers)
+        return web.json_response(answer.body, status=answer.status, headers=answer.headers)
+
+    @staticmethod
+    def _route(rec: RecordedRequest, raw_path: str) -> None:
+        segments = [unquote(s) for s in raw_path.split("?", 1)[0].lstrip("/").split("/")]
+        if len(segments) < 2 or segments[:2] != ["v3", "conversations"]:
+            return
+        rest = segments[2:]
+        method = rec.method
+        if not rest:
+            if method == "POST":
+                rec.op = "create_conversation"
+            return
+        rec.conversation_id = cid = rest[0]
+        if not cid:
+            return
+        if rest[1:] == ["activities"] and method == "POST":
+            rec.op = "send"
+        elif len(rest) == 3 and rest[1] == "activities" and rest[2] and rest[2] != "history":
+            rec.activity_id = rest[2]
+            rec.op = {"POST": "reply", "PUT": "update", "DELETE": "delete"}.get(method)
+        elif rest[1:] in (["pagedmembers"], ["members"]) and method == "GET":
+            rec.op = "members"
+        elif len(rest) == 3 and rest[1] == "members" and rest[2] and method == "GET":
+            rec.member_id = rest[2]
+            rec.op = "members"
+
+    def _dispatch(self, rec: RecordedRequest, size: int) -> _Answer:
+        if rec.op is None:
+            return _error(
+                404, "NotFound", f"No such Bot Connector endpoint: {rec.method} {rec.path}"
+            )
+        for failure in self._failures:
+            if (
+                failure.remaining > 0
+                and failure.op == rec.op
+                and (failure.match is None or failure.match(rec))
+            ):
+                failure.remaining -= 1
+                rec.injected = True
+                return _Answer(failure.status, copy.deepcopy(failure.body), failure.headers)
+        if rec.op == "create_conversation":
+            return self._create_conversation(rec, size)
+        if rec.op == "members":
+            return self._members(rec)
+        assert rec.conversation_id is not None
+        cid = rec.conversation_id
+        if rec.op != "delete":
+            refusal = self._blocked_answer(self._members_of_created(cid)) or self._check_activity(
+                rec.json, size
+            )
+            if refusal:
+                return refusal
+        if rec.op == "update":
+            assert rec.activity_id is not None
+            if self._messages.get(cid, {}).get(rec.activity_id) is None:
+                return _error(
+                    404, "NotFound", f"Activity {rec.activity_id} not found in conversation {cid}"
+                )
+        throttled = self._throttle(cid)
+        if throttled:
+            return throttled
+        if rec.op == "delete":
+            assert rec.activity_id is not None
+            if rec.activity_id in self._messages.get(cid, {}):
+                self._messages[cid][rec.activity_id] = None
+            return _Answer(200)
+        body: dict[str, Any] = rec.json
+        if rec.op == "update":
+            assert rec.activity_id is not None
+            activity_id = rec.activity_id
+        else:
+            activity_id = self._new_activity_id()
+        self._messages.setdefault(cid, {})[activity_id] = body
+        reply_to = rec.activity_id if rec.op == "reply" else None
+        self.sent.append(SentActivity(rec.op, cid, activity_id, body, reply_to))
+        return _Answer(200, {"id": activity_id})
+
+    # ------------------------------------------------------------------ operations
+
+    def _new_activity_id(self) -> str:
+        return str(next(self._activity_numbers))
+
+    def _check_activity(self, activity: Json, size: int) -> _Answer | None:
+        if not isinstance(activity, dict) or not isinstance(activity.get("type"), str):
+            return _error(400, "BadArgument", "The body must be an activity with a string 'type'")
+        if self.max_activity_bytes is not None and size > self.max_activity_bytes:
+            return _error(
+                413,
+                "MessageSizeTooBig",
+                f"Activity of {size} bytes exceeds the limit of {self.max_activity_bytes} bytes",
+            )
+        return None
+
+    def _blocked_answer(self, members: list[dict[str, Any]]) -> _Answer | None:
+        for member in members:
+            blocked = self._blocked.get(member.get("id", ""))
+            if blocked:
+                status, code = blocked
+                return _error(status, code, f"The bot cannot write to user {member['id']}")
+        return None
+
+    def _members_of_created(self, conversation_id: str) -> list[dict[str, Any]]:
+        conversation = self.conversations.get(conversation_id)
+        if conversation is None or conversation["isGroup"]:
+            return []
+        return conversation["members"]
+
+    def _throttle(self, conversation_id: str) -> _Answer | None:
+        if not self.enforce_rate_limits:
+            return None
+        now = time.monotonic()
+        stamps = self._writes.setdefault(conversation_id, deque())
+        longest = max(span for _, span in RATE_LIMITS)
+        while stamps and now - stamps[0] >= longest:
+            stamps.popleft()
+        wait = 0.0
+        for limit, span in RATE_LIMITS:
+            recent = [t for t in stamps if now - t < span]
+            if len(recent) >= limit:
+                wait = max(wait, recent[-limit] + span - now)
+        if wait > 0:
+            retry_after = str(max(1, math.ceil(wait)))
+            return _error(
+                429,
+                "Throttled",
+                f"Too many requests to conversation {conversation_id}",
+                {"Retry-After": retry_after},
+            )
+        stamps.append(now)
+        return None
+
+    def _known_member(self, member: dict[str, Any]) -> dict[str, Any]:
+        for roster in self._rosters.values():
+            for known in roster.members:
+                if known["id"] == member.get("id"):
+                    return {**member, **copy.deepcopy(known)}
+        return dict(member)
+
+    def _create_conversation(self, rec: RecordedRequest, size: int) -> _Answer:
+        body = rec.json
+        if not isinstance(body, dict):
+            return _error(400, "BadArgument", "The body must be ConversationParameters JSON")
+        members = body.get("members") or []
+        if not isinstance(members, list) or not all(
+            isinstance(m, dict) and isinstance(m.get("id"), str) and m["id"] for m in members
+        ):
+            return _error(400, "BadArgument", "members must be channel accounts with an id")
+        blocked = self._blocked_answer(members)
+        if blocked:
+            return blocked
+        activity = body.get("activity")
+        if activity is not None:
+            refusal = self._check_activity(activity, size)
+            if refusal:
+                return refusal
+        tenant = _tenant_of(body)
+        is_group = bool(body.get("isGroup"))
+        channel_data = body.get("channelData") if isinstance(body.get("channelData"), dict) else {}
+        channel = channel_data.get("channel") if isinstance(channel_data, dict) else None
+        channel_id = channel.get("id") if isinstance(channel, dict) else None
+
+        activity_id = None
+        if is_group:
+            if not channel_id or activity is None:
+                return _error(
+                    400,
+                    "BadArgument",
+                    "Bots cannot create group chats; a group conversation needs "
+                    "channelData.channel.id and an activity (a new channel thread)",
+                )
+            activity_id = self._new_activity_id()
+            cid = f"{channel_id};messageid={activity_id}"
+        else:
+            if len(members) != 1:
+                return _error(400, "BadArgument", "A 1:1 conversation needs exactly one member")
+            if not tenant:
+                return _error(400, "BadArgument", "Tenant ID is required (tenantId)")
+            key = (tenant, members[0]["id"])
+            cid = self._one_to_one.get(key) or f"a:1{uuid.uuid4().hex}"
+            self._one_to_one[key] = cid
+            if activity is not None:
+                activity_id = self._new_activity_id()
+
+        if cid not in self.conversations:
+            self.conversations[cid] = {
+                "members": [self._known_member(m) for m in members],
+                "tenantId": tenant,
+                "isGroup": is_group,
+                "channelData": copy.deepcopy(channel_data),
+            }
+        answer: dict[str, Any] = {"id": cid, "serviceUrl": self._service_url}
+        if activity_id is not None:
+            self._messages.setdefault(cid, {})[activity_id] = activity
+            self.sent.append(SentActivity("send", cid, activity_id, activity))
+            answer["activityId"] = activity_id
+        return _Answer(200, answer)
+
+    def _members(self, rec: RecordedRequest) -> _Answer:
+        cid = rec.conversation_id
+        assert cid is not None
+        roster = self._rosters.get(cid)
+        if roster is None and cid in self.conversations:
+            roster = _Roster(self.conversations[cid]["members"], 5)
+        if roster is None:
+            return _error(
+                404,
+                "ConversationNotFound",
+                f"No roster for conversation {cid} (call set_roster on the stand-in)",
+            )
+        members = roster.members
+        if rec.member_id is not None:
+            for member in members:
+                if rec.member_id in (
+                    member.get("id"),
+                    member.get("aadObjectId"),
+                    member.get("userPrincipalName"),
+                ):
+                    return _Answer(200, copy.deepcopy(member))
+            return _error(
+                404,
+                "MemberNotFoundInConversation",
+                f"Member {rec.member_id} not found in conversation {cid}",
+            )
+        if not rec.path.endswith("/pagedmembers"):
+            return _Answer(200, copy.deepcopy(members))
+
+        page_size = roster.page_size
+        if "pageSize" in rec.query:
+            try:
+                asked = int(rec.query["pageSize"])
+            except ValueError:
+                return _error(400, "BadArgument", "pageSize must be an integer")
+            if asked < 1:
+                return _error(400, "BadArgument", "pageSize must be positive")
+            page_size = min(page_size, asked)
+        start = 0
+        token = rec.query.get("continuationToken")
+        if token:
+            start_or_none = _read_token(token, cid)
+            if start_or_none is None or start_or_none > len(members):
+                return _error(400, "BadArgument", "Invalid continuation token")
+            start = start_or_none
+        end = start + page_size
+        page: dict[str, Any] = {"members": copy.deepcopy(members[start:end])}
+        if end < len(members):
+            page["continuationToken"] = _make_token(end, cid)
+        return _Answer(200, page)
+
+
+def _make_token(offset: int, conversation_id: str) -> str:
+    raw = json.dumps({"o": offset, "c": conversation_id}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _read_token(token: str, conversation_id: str) -> int | None:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, binascii.Error):
+        return None
+    if not isinstance(data, dict) or data.get("c") != conversation_id:
+        return None
+    offset = data.get("o")
+    return offset if isinstance(offset, int) and offset >= 0 else None
