@@ -13,12 +13,14 @@ import asyncio
 import logging
 
 from bot.conversations import Conversations
+from bot.live_updates import CardUpdates
 from bot.replies import card_message, text_message
 from bot.services import Services
 from bot.teams import DeliveryFailed, Unreachable
+from cards.live import live_card, summary_card
 from cards.preparation import preparation_card
 from cards.status import keywords_card, status_card
-from cards.texts import Texts
+from cards.texts import Texts, texts_for
 from dialogs import effects as fx
 from dialogs import events as ev
 from dialogs.conversation import Conversation
@@ -31,6 +33,8 @@ class Effects:
     def __init__(self, services: Services, conversations: Conversations) -> None:
         self.services = services
         self.conversations = conversations
+        self.updates = CardUpdates(self._edit_live_card)
+        self._texts: dict[str, Texts] = {}
 
     async def carry_out(
         self, conversation: Conversation, effects: tuple[fx.Effect, ...], texts: Texts
@@ -42,6 +46,37 @@ class Effects:
                 await self.remind(conversation, effect.user_ids, texts)
             elif isinstance(effect, fx.PostKeywordSummary):
                 await self.post_to_chat(conversation, keywords_card(conversation, texts))
+            elif isinstance(effect, fx.PostLiveCard):
+                await self.post_live_card(conversation, texts)
+            elif isinstance(effect, fx.UpdateLiveCard):
+                self._texts[conversation.id] = texts
+                await self.updates.request(conversation.id)
+            elif isinstance(effect, fx.ConversationFinished):
+                await self.post_to_chat(
+                    conversation, summary_card(conversation, self.services.concept, texts)
+                )
+
+    async def post_live_card(self, conversation: Conversation, texts: Texts) -> None:
+        """Post the shared live card in the conversation's chat and remember its message."""
+        if conversation.chat is None:
+            return
+        card = live_card(conversation, self.services.concept, texts)
+        try:
+            activity_id = await self.services.teams.send(conversation.chat, card_message(card))
+        except DeliveryFailed as error:
+            log.warning("could not post the live card (%s)", error.status)
+            return
+        event = ev.RecordLiveCard(SYSTEM, chat=conversation.chat, activity_id=activity_id)
+        await self.conversations.execute(conversation.id, event, self.services.clock())
+
+    async def _edit_live_card(self, conversation_id: str) -> None:
+        conversation = await self.conversations.get(conversation_id)
+        live = conversation.live
+        if live.card_chat is None or live.card_activity_id is None:
+            return
+        texts = self._texts.get(conversation_id) or texts_for(None)
+        card = live_card(conversation, self.services.concept, texts)
+        await self.services.teams.update(live.card_chat, live.card_activity_id, card_message(card))
 
     async def post_to_chat(self, conversation: Conversation, card: dict) -> None:
         if conversation.chat is None:

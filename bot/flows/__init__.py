@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from botbuilder.core import TurnContext
 
-from bot.flows import preparation, setup
+from bot.flows import live, preparation, setup
 from cards import verbs
 from cards.help import help_card
 from cards.texts import Texts
@@ -28,6 +28,7 @@ def command_table(bot: SamtaleguideBot) -> dict[str, tuple[CommandHandler, str]]
         for verb in ("ny", "new", "opret"):
             table[f"{verb} {kind.lower()}"] = (partial(setup.new_command, bot), kind)
     table["status"] = (partial(preparation.status_command, bot), "")
+    table["start"] = (partial(live.start_command, bot), "")
     return table
 
 
@@ -42,6 +43,17 @@ def verb_table(bot: SamtaleguideBot) -> dict[str, VerbHandler]:
         verbs.PREP_REMIND: preparation.remind,
         verbs.PREP_SHARE: preparation.share,
         verbs.PREP_STATUS: preparation.show_status,
+        verbs.LIVE_START: live.start,
+        verbs.LIVE_NEXT: live.next_question,
+        verbs.LIVE_PREVIOUS: live.previous_question,
+        verbs.LIVE_GOTO: live.goto,
+        verbs.LIVE_REFRESH: live.refresh,
+        verbs.KEYWORD_MARK: live.mark_keyword,
+        verbs.NOTE_ADD: live.add_note,
+        verbs.AGREEMENT_ADD: live.add_agreement,
+        verbs.AGREEMENT_EDIT: live.edit_agreement,
+        verbs.AGREEMENT_REMOVE: live.remove_agreement,
+        verbs.LIVE_FINISH: live.finish,
     }
     table: dict[str, VerbHandler] = {verb: partial(flow, bot) for verb, flow in flows.items()}
     table[verbs.HELP] = show_help
