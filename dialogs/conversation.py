@@ -120,6 +120,16 @@ class Agreement:
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    """The follow-up of one agreement after the conversation: due date, reminder sent, done."""
+
+    agreement_id: str
+    due: str
+    reminded_on: str = ""
+    done_at: str = ""
+
+
+@dataclass(frozen=True)
 class LiveState:
     """Where the live conversation stands and which chosen keywords have come up."""
 
@@ -147,6 +157,9 @@ class Conversation:
     live: LiveState = field(default_factory=LiveState)
     notes: tuple[Note, ...] = ()
     agreements: tuple[Agreement, ...] = ()
+    confidentiality: str = ""
+    next_follow_up: str = ""
+    follow_ups: tuple[FollowUp, ...] = ()
     processed: tuple[str, ...] = ()
     schema_version: int = SCHEMA_VERSION
 

@@ -128,4 +128,8 @@ class RemoveAgreement(Event):
 
 @dataclass(frozen=True)
 class Finish(Event):
-    pass
+    """Close the conversation. ``confidentiality`` says what may be passed on and to whom;
+    ``next_follow_up`` (ISO date) is when the plan as a whole is followed up."""
+
+    confidentiality: str = ""
+    next_follow_up: str = ""

@@ -25,6 +25,7 @@ LIMITS: dict[str, int] = {
     "responsible": 200,
     "value": 500,
     "name": 200,
+    "confidentiality": 1000,
 }
 
 _BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}

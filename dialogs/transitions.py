@@ -22,6 +22,7 @@ from dialogs.conversation import (
     ChatRef,
     Conversation,
     ExtraQuestion,
+    FollowUp,
     LiveState,
     Note,
     Participant,
@@ -356,15 +357,7 @@ def _add_note(c: Conversation, e: ev.AddNote, concept: Concept, now: datetime) -
 
 
 def _agreement_values(f: ev.AgreementFields, concept: Concept, now: datetime) -> dict[str, str]:
-    follow_up = clean(f.follow_up, "when")
-    if follow_up:
-        try:
-            day = date.fromisoformat(follow_up)
-        except ValueError:
-            raise InvalidField("bad date", field="follow_up", reason="format") from None
-        if day < now.date():
-            raise InvalidField("in the past", field="follow_up", reason="past")
-        follow_up = day.isoformat()
+    follow_up = _future_date(f.follow_up, "follow_up", now)
     return {
         "perspective_id": _perspective(concept, f.perspective_id),
         "what": clean(f.what, "what", required=True, multiline=True),
@@ -418,11 +411,31 @@ def _remove_agreement(c: Conversation, e: ev.RemoveAgreement, _: Concept, __: da
     return replace(c, agreements=agreements), (UpdateLiveCard(),)
 
 
+def _future_date(value: str, field: str, now: datetime) -> str:
+    text = clean(value, "when")
+    if not text:
+        return ""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise InvalidField("bad date", field=field, reason="format") from None
+    if day < now.date():
+        raise InvalidField("in the past", field=field, reason="past")
+    return day.isoformat()
+
+
 def _finish(c: Conversation, e: ev.Finish, _: Concept, now: datetime) -> Result:
     _phase(c, "live")
     _facilitator(c, e.actor)
-    live = replace(c.live, finished_at=now.isoformat())
-    return replace(c, phase="closed", live=live), (UpdateLiveCard(), ConversationFinished())
+    closed = replace(
+        c,
+        phase="closed",
+        live=replace(c.live, finished_at=now.isoformat()),
+        confidentiality=clean(e.confidentiality, "confidentiality", multiline=True),
+        next_follow_up=_future_date(e.next_follow_up, "next_follow_up", now),
+        follow_ups=tuple(FollowUp(a.id, a.follow_up) for a in c.agreements if a.follow_up),
+    )
+    return closed, (UpdateLiveCard(), ConversationFinished())
 
 
 _HANDLERS: dict[type, Callable[[Conversation, Any, Concept, datetime], Result]] = {
