@@ -30,7 +30,7 @@ from cards.people import names, perspective_title
 from cards.texts import Texts
 from dialogs.agenda import AgendaItem, agenda
 from dialogs.concept import Concept
-from dialogs.conversation import Agreement, Conversation, covered_key
+from dialogs.conversation import Agreement, Conversation, Participant, covered_key
 
 MAX_SHOWN_AGREEMENTS = 25
 AGREEMENT_INPUTS = ("what", "when", "who", "responsible", "follow_up", "value")
@@ -120,17 +120,11 @@ def live_card(
                 "live.add_agreement",
                 verbs.AGREEMENT_ADD,
                 typed,
+                conversation.participants,
             )
         )
     if leads:
-        actions.append(
-            execute(
-                texts.get("live.finish"),
-                verbs.LIVE_FINISH,
-                {**data, "position": position},
-                style="destructive",
-            )
-        )
+        actions.append(_finish_form(texts, data, typed))
     if not closed:
         actions.append(execute(texts.get("live.refresh"), verbs.LIVE_REFRESH, data))
     extra: dict[str, Any] = {}
@@ -238,6 +232,8 @@ def _agreements(
                                 agreement,
                                 "live.edit",
                                 verbs.AGREEMENT_EDIT,
+                                None,
+                                conversation.participants,
                             ),
                             execute(texts.get("live.remove"), verbs.AGREEMENT_REMOVE, target),
                         ],
@@ -296,6 +292,7 @@ def _agreement_form(
     title_key: str,
     verb: str,
     typed: dict[str, str] | None = None,
+    people: tuple[Participant, ...] = (),
 ) -> Element:
     form = agreement.id if agreement else "new"
 
@@ -310,6 +307,11 @@ def _agreement_form(
         _perspective_choice(concept, texts, field_id(form, "perspective"), perspective_id)
     ]
     for name in AGREEMENT_INPUTS:
+        if name == "responsible":
+            input_id = field_id(form, name)
+            typed_id = (typed or {}).get(input_id, "")
+            body.append(_responsible_choice(people, texts, input_id, typed_id, agreement))
+            continue
         element: Element = {
             "type": "Input.Date" if name == "follow_up" else "Input.Text",
             "id": field_id(form, name),
@@ -330,6 +332,60 @@ def _agreement_form(
         "type": "Action.ShowCard",
         "title": texts.get(title_key),
         "card": card(body, [execute(texts.get("live.save"), verb, {**data, "form": form})]),
+    }
+
+
+def _responsible_choice(
+    people: tuple[Participant, ...],
+    texts: Texts,
+    input_id: str,
+    typed: str,
+    agreement: Agreement | None,
+) -> Element:
+    """The person responsible, picked among the participants (the reminder goes to them)."""
+    element: Element = {
+        "type": "Input.ChoiceSet",
+        "id": input_id,
+        "label": texts.get("field.responsible"),
+        "style": "compact",
+        "choices": [{"title": plain(p.name) or p.user_id, "value": p.user_id} for p in people],
+    }
+    chosen = typed or (agreement.responsible_id if agreement else "")
+    if chosen:
+        element["value"] = chosen
+    return element
+
+
+def _finish_form(texts: Texts, data: dict[str, Any], typed: dict[str, str]) -> Element:
+    """Closing asks what may be passed on, and to whom (confidentiality), and the next follow-up."""
+    confidentiality: Element = {
+        "type": "Input.Text",
+        "id": field_id("finish", "confidentiality"),
+        "label": texts.get("live.confidentiality"),
+        "placeholder": texts.get("live.confidentiality_hint"),
+        "isMultiline": True,
+        "maxLength": 1000,
+    }
+    follow_up: Element = {
+        "type": "Input.Date",
+        "id": field_id("finish", "next_follow_up"),
+        "label": texts.get("field.next_follow_up"),
+    }
+    for element in (confidentiality, follow_up):
+        if typed.get(element["id"]):
+            element["value"] = typed[element["id"]]
+    body = [text(texts.get("live.finish_intro"), wrap=True), confidentiality, follow_up]
+    return {
+        "type": "Action.ShowCard",
+        "title": texts.get("live.finish"),
+        "card": card(
+            body,
+            [
+                execute(
+                    texts.get("live.finish_confirm"), verbs.LIVE_FINISH, data, style="destructive"
+                )
+            ],
+        ),
     }
 
 

@@ -117,6 +117,7 @@ class Agreement:
     author_id: str
     created_at: str
     updated_at: str
+    responsible_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -66,3 +66,9 @@ class StaleCard(DomainError):
     """The card the actor pressed shows an outdated position; they get the fresh card."""
 
     code = "stale_card"
+
+
+class AlreadyDone(DomainError):
+    """The follow-up was already reminded today or completed; nothing to do."""
+
+    code = "already_done"

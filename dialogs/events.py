@@ -127,6 +127,28 @@ class RemoveAgreement(Event):
 
 
 @dataclass(frozen=True)
+class ClaimReminder(Event):
+    """One bot instance claims sending the follow-up reminder of an agreement on ``day``."""
+
+    agreement_id: str
+    day: str
+
+
+@dataclass(frozen=True)
+class CompleteFollowUp(Event):
+    agreement_id: str
+
+
+@dataclass(frozen=True)
+class MoveFollowUp(Event):
+    agreement_id: str
+    due: str
+
+
+FOLLOW_UP_EVENTS = (ClaimReminder, CompleteFollowUp, MoveFollowUp)
+
+
+@dataclass(frozen=True)
 class Finish(Event):
     """Close the conversation. ``confidentiality`` says what may be passed on and to whom;
     ``next_follow_up`` (ISO date) is when the plan as a whole is followed up."""

@@ -41,6 +41,7 @@ from dialogs.effects import (
     UpdateLiveCard,
 )
 from dialogs.errors import (
+    AlreadyDone,
     ConversationClosed,
     InvalidField,
     InvalidKeywords,
@@ -94,12 +95,14 @@ def new_conversation(
 def apply(conversation: Conversation, event: ev.Event, concept: Concept, now: datetime) -> Result:
     if event.request_id and event.request_id in conversation.processed:
         return conversation, ()
-    if conversation.phase == "closed":
+    if conversation.phase == "closed" and not isinstance(event, ev.FOLLOW_UP_EVENTS):
         raise ConversationClosed("the conversation is closed")
     handler = _HANDLERS.get(type(event))
     if handler is None:
         raise TypeError(f"no transition for {type(event).__name__}")
     updated, effects = handler(conversation, event, concept, now)
+    if updated is conversation and not effects:
+        return conversation, ()  # nothing changed: nothing to save
     processed = conversation.processed
     if event.request_id:
         processed = (*processed, event.request_id)[-PROCESSED_MEMORY:]
@@ -356,14 +359,24 @@ def _add_note(c: Conversation, e: ev.AddNote, concept: Concept, now: datetime) -
     return replace(c, notes=(*c.notes, note)), (UpdateLiveCard(),)
 
 
-def _agreement_values(f: ev.AgreementFields, concept: Concept, now: datetime) -> dict[str, str]:
+def _responsible(c: Conversation, value: str) -> dict[str, str]:
+    """A participant's id (from the card's picker) or a free-text name."""
+    person = c.participant(value) if value else None
+    if person is not None:
+        return {"responsible": person.name, "responsible_id": person.user_id}
+    return {"responsible": clean(value, "responsible"), "responsible_id": ""}
+
+
+def _agreement_values(
+    c: Conversation, f: ev.AgreementFields, concept: Concept, now: datetime
+) -> dict[str, str]:
     follow_up = _future_date(f.follow_up, "follow_up", now)
     return {
         "perspective_id": _perspective(concept, f.perspective_id),
         "what": clean(f.what, "what", required=True, multiline=True),
         "when": clean(f.when, "when"),
         "who": clean(f.who, "who"),
-        "responsible": clean(f.responsible, "responsible"),
+        **_responsible(c, f.responsible),
         "follow_up": follow_up,
         "value": clean(f.value, "value", multiline=True),
     }
@@ -380,7 +393,7 @@ def _add_agreement(c: Conversation, e: ev.AddAgreement, concept: Concept, now: d
         author_id=e.actor,
         created_at=stamp,
         updated_at=stamp,
-        **_agreement_values(e.fields, concept, now),
+        **_agreement_values(c, e.fields, concept, now),
     )
     return replace(c, agreements=(*c.agreements, agreement)), (UpdateLiveCard(),)
 
@@ -398,7 +411,7 @@ def _edit_agreement(
     _phase(c, "live")
     _member(c, e.actor)
     old = _find_agreement(c, e.agreement_id)
-    new = replace(old, updated_at=now.isoformat(), **_agreement_values(e.fields, concept, now))
+    new = replace(old, updated_at=now.isoformat(), **_agreement_values(c, e.fields, concept, now))
     agreements = tuple(new if a.id == old.id else a for a in c.agreements)
     return replace(c, agreements=agreements), (UpdateLiveCard(),)
 
@@ -438,6 +451,45 @@ def _finish(c: Conversation, e: ev.Finish, _: Concept, now: datetime) -> Result:
     return closed, (UpdateLiveCard(), ConversationFinished())
 
 
+def _follow_up(c: Conversation, agreement_id: str) -> FollowUp:
+    _phase(c, "closed")
+    found = next((f for f in c.follow_ups if f.agreement_id == agreement_id), None)
+    if found is None:
+        raise UnknownItem("no such follow-up", item="follow_up")
+    return found
+
+
+def _with_follow_up(c: Conversation, new: FollowUp) -> Conversation:
+    follow_ups = tuple(new if f.agreement_id == new.agreement_id else f for f in c.follow_ups)
+    return replace(c, follow_ups=follow_ups)
+
+
+def _claim_reminder(c: Conversation, e: ev.ClaimReminder, _: Concept, __: datetime) -> Result:
+    found = _follow_up(c, e.agreement_id)
+    if found.done_at or found.reminded_on >= e.day or found.due > e.day:
+        raise AlreadyDone("nothing to remind")
+    return _with_follow_up(c, replace(found, reminded_on=e.day)), ()
+
+
+def _complete_follow_up(
+    c: Conversation, e: ev.CompleteFollowUp, _: Concept, now: datetime
+) -> Result:
+    _member(c, e.actor)
+    found = _follow_up(c, e.agreement_id)
+    if found.done_at:
+        return c, ()
+    return _with_follow_up(c, replace(found, done_at=now.isoformat())), ()
+
+
+def _move_follow_up(c: Conversation, e: ev.MoveFollowUp, _: Concept, now: datetime) -> Result:
+    _member(c, e.actor)
+    found = _follow_up(c, e.agreement_id)
+    due = _future_date(e.due, "follow_up", now)
+    if not due:
+        raise InvalidField("a date is needed", field="follow_up", reason="required")
+    return _with_follow_up(c, replace(found, due=due, reminded_on="", done_at="")), ()
+
+
 _HANDLERS: dict[type, Callable[[Conversation, Any, Concept, datetime], Result]] = {
     ev.SaveSetup: _save_setup,
     ev.RecordPrompt: _record_prompt,
@@ -454,4 +506,7 @@ _HANDLERS: dict[type, Callable[[Conversation, Any, Concept, datetime], Result]] 
     ev.EditAgreement: _edit_agreement,
     ev.RemoveAgreement: _remove_agreement,
     ev.Finish: _finish,
+    ev.ClaimReminder: _claim_reminder,
+    ev.CompleteFollowUp: _complete_follow_up,
+    ev.MoveFollowUp: _move_follow_up,
 }

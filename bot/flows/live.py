@@ -227,14 +227,13 @@ async def finish(
 ) -> dict:
     conversation_id = id_field(data, "conversation")
     _, actor = await _actor(bot, context, conversation_id)
-    return await _run(
-        bot,
-        context,
-        conversation_id,
-        ev.Finish(actor, request_id=context.activity.id),
-        texts,
-        "live.finished",
+    event = ev.Finish(
+        actor,
+        confidentiality=text_field(data, field_id("finish", "confidentiality")),
+        next_follow_up=text_field(data, field_id("finish", "next_follow_up")),
+        request_id=context.activity.id,
     )
+    return await _run(bot, context, conversation_id, event, texts, "live.finished", typed=data)
 
 
 async def refresh(

@@ -187,4 +187,10 @@ TEXTS: dict[str, str] = {
     "live.refresh_note": "Kortet opdateres automatisk for op til 60 personer; ellers tryk »Opdatér«.",
     "summary.title": "{kind} – aftalerne",
     "summary.intro": "Samtalen er afsluttet. Her er jeres aftaler; udviklingsplanen følger.",
+    "live.confidentiality": "Fortrolighed: hvad må videregives, og til hvem?",
+    "live.confidentiality_hint": "Fx »Aftale 2 må deles med uddannelseskoordinatoren«. Lad feltet stå tomt, hvis intet må videregives.",
+    "live.finish_intro": "Når samtalen afsluttes, kan intet længere ændres, og udviklingsplanen bliver lavet.",
+    "live.finish_confirm": "Afslut og lav udviklingsplanen",
+    "field.next_follow_up": "Næste opfølgning på planen",
+    "field.confidentiality": "Fortrolighed",
 }

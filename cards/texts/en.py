@@ -182,4 +182,10 @@ TEXTS: dict[str, str] = {
     "live.refresh_note": "The card refreshes by itself for up to 60 people; otherwise press “Refresh”.",
     "summary.title": "{kind} – the agreements",
     "summary.intro": "The conversation is finished. Here are your agreements; the development plan follows.",
+    "live.confidentiality": "Confidentiality: what may be passed on, and to whom?",
+    "live.confidentiality_hint": "E.g. “Agreement 2 may be shared with the training coordinator”. Leave empty if nothing may be passed on.",
+    "live.finish_intro": "Once the conversation is finished nothing can change, and the development plan is made.",
+    "live.finish_confirm": "Finish and make the development plan",
+    "field.next_follow_up": "Next follow-up of the plan",
+    "field.confidentiality": "Confidentiality",
 }

@@ -78,7 +78,7 @@ def agreement(n: int) -> dict[str, Any]:
         "new.what": f"Aftale nummer {n:02d} <b>*fed*</b> \x07",
         "new.when": "Inden sommer",
         "new.who": "Hele gruppen",
-        "new.responsible": MEMBERS[n % len(MEMBERS)].name,
+        "new.responsible": MEMBERS[n % len(MEMBERS)].id,  # picked among the participants
         "new.follow_up": "2099-06-01",
         "new.value": "Bedre trivsel" if n % 2 else "",
     }
@@ -144,6 +144,8 @@ async def test_a_grus_of_eight_walks_the_questions_while_agreements_land_concurr
     whats = sorted(a.what for a in stored.agreements)
     assert len(whats) == 21 and len(set(whats)) == 21
     assert stored.live.position == 8
+    assert {a.responsible_id for a in stored.agreements} <= {m.id for m in MEMBERS}
+    assert {a.responsible for a in stored.agreements} <= {m.name for m in MEMBERS}
     assert "\x07" not in whats[0] and whats[0].startswith("Aftale nummer 00 <b>")
 
     # Everyone's card was edited to the final state, in far fewer edits than changes.
@@ -160,7 +162,16 @@ async def test_a_grus_of_eight_walks_the_questions_while_agreements_land_concurr
     # Finishing: only the leader; afterwards nothing changes and the agreements are summarised.
     status, card = await clients[1].press(group, MEMBERS[1], "live.finish", {**data, "position": 8})
     assert "Kun lederen" in card_text(card)
-    status, card = await clients[1].press(group, LEADER, "live.finish", {**data, "position": 8})
+    status, card = await clients[1].press(
+        group,
+        LEADER,
+        "live.finish",
+        {
+            **data,
+            "finish.confidentiality": "Aftale 1 må deles med HR",
+            "finish.next_follow_up": "2099-09-01",
+        },
+    )
     assert "Samtalen er afsluttet" in card_text(card)
     assert verbs_on(card) == []
     status, card = await clients[0].press(

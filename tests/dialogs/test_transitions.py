@@ -19,6 +19,7 @@ from dialogs.effects import (
     UpdateLiveCard,
 )
 from dialogs.errors import (
+    AlreadyDone,
     ConversationClosed,
     DomainError,
     InvalidField,
@@ -297,3 +298,44 @@ def test_co_facilitator_may_move_and_extra_questions_follow_the_nine(concept: Co
     conv = in_live(concept, co_facilitator="u-1", extra_questions=(("opgaver", "Hvad med IT?"),))
     conv = run(conv, ev.Move("u-1", to=9), concept)
     assert conv.live.position == 9
+
+
+def closed_with_follow_ups(concept: Concept) -> Conversation:
+    conv = in_live(concept)
+    conv = run(conv, ev.AddAgreement("u-1", replace(AGREEMENT, responsible="u-2")), concept)
+    conv = run(conv, ev.AddAgreement("u-1", replace(AGREEMENT, follow_up="")), concept)
+    return run(conv, ev.Finish(LEADER.user_id, "Aftale 1 må deles med HR", "2027-06-01"), concept)
+
+
+def test_finishing_records_confidentiality_and_follow_ups(concept: Concept) -> None:
+    conv = closed_with_follow_ups(concept)
+    assert conv.confidentiality == "Aftale 1 må deles med HR"
+    assert conv.next_follow_up == "2027-06-01"
+    assert [(f.due, f.reminded_on) for f in conv.follow_ups] == [("2027-03-01", "")]
+    first = conv.agreements[0]
+    assert (first.responsible, first.responsible_id) == ("Medarbejder 2", "u-2")
+
+
+def test_a_reminder_is_claimed_once_per_day_and_follow_ups_can_be_done_or_moved(
+    concept: Concept,
+) -> None:
+    conv = closed_with_follow_ups(concept)
+    agreement_id = conv.follow_ups[0].agreement_id
+    with pytest.raises(AlreadyDone):  # not due yet
+        apply(conv, ev.ClaimReminder("bot", agreement_id, "2027-02-28"), concept, NOW)
+    claimed = run(conv, ev.ClaimReminder("bot", agreement_id, "2027-03-01"), concept)
+    assert claimed.follow_ups[0].reminded_on == "2027-03-01"
+    with pytest.raises(AlreadyDone):  # a second instance loses the claim
+        apply(claimed, ev.ClaimReminder("bot", agreement_id, "2027-03-01"), concept, NOW)
+    moved = run(claimed, ev.MoveFollowUp("u-2", agreement_id, "2027-04-01"), concept)
+    assert (moved.follow_ups[0].due, moved.follow_ups[0].reminded_on) == ("2027-04-01", "")
+    done = run(moved, ev.CompleteFollowUp("u-2", agreement_id), concept)
+    assert done.follow_ups[0].done_at
+    again, effects = apply(done, ev.CompleteFollowUp("u-2", agreement_id), concept, NOW)
+    assert again is done and effects == ()
+    with pytest.raises(NotParticipant):
+        apply(done, ev.MoveFollowUp("u-x", agreement_id, "2027-05-01"), concept, NOW)
+    with pytest.raises(InvalidField):
+        apply(done, ev.MoveFollowUp("u-2", agreement_id, "2020-01-01"), concept, NOW)
+    with pytest.raises(ConversationClosed):  # the plan itself no longer changes
+        apply(done, ev.AddNote("u-2", "adfaerd", "for sent"), concept, NOW)
