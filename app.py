@@ -7,6 +7,7 @@ at import. ``python app.py`` reads the settings from the environment and serves 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sys
@@ -26,6 +27,7 @@ from settings import Settings, SettingsError
 from storage.factory import open_conversation_store
 
 BOT_KEY = web.AppKey("bot", SamtaleguideBot)
+REMINDERS_KEY = web.AppKey("reminders", asyncio.Task)
 MAX_BODY = 256 * 1024  # Teams activities are far smaller; anything larger is refused with 413
 
 log = logging.getLogger("samtaleguide.app")
@@ -78,13 +80,23 @@ def create_app(settings: Settings) -> web.Application:
             {"status": "ok", "storage": settings.storage_kind, "concept": concept.id}
         )
 
-    async def close_store(_: web.Application) -> None:
+    async def start_reminders(app: web.Application) -> None:
+        if settings.reminder_interval > 0:
+            app[REMINDERS_KEY] = asyncio.create_task(
+                bot.reminders.run_forever(settings.reminder_interval)
+            )
+
+    async def close_store(app: web.Application) -> None:
+        task = app.get(REMINDERS_KEY)
+        if task is not None:
+            task.cancel()
         await services.drain()
         await store.close()
 
     app = web.Application(client_max_size=MAX_BODY)
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
+    app.on_startup.append(start_reminders)
     app.on_cleanup.append(close_store)
     app[BOT_KEY] = bot
     return app

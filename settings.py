@@ -39,6 +39,7 @@ class Settings:
     local_storage_dir: Path = Path("var/data")
     concept_file: Path | None = None
     log_level: str = "INFO"
+    reminder_interval: int = 900
 
     @property
     def authenticated(self) -> bool:
@@ -100,6 +101,10 @@ class Settings:
         if log_level not in _LOG_LEVELS:
             raise SettingsError("LOG_LEVEL", f"must be one of {', '.join(_LOG_LEVELS)}")
 
+        interval = get("REMINDER_INTERVAL_SECONDS", "900")
+        if not interval.isdigit():
+            raise SettingsError("REMINDER_INTERVAL_SECONDS", "must be a whole number of seconds")
+
         return cls(
             host=get("HOST", "127.0.0.1") or "127.0.0.1",
             port=int(port_text),
@@ -113,4 +118,5 @@ class Settings:
             local_storage_dir=Path(get("LOCAL_STORAGE_DIR", "var/data") or "var/data"),
             concept_file=Path(concept) if concept else None,
             log_level=log_level,
+            reminder_interval=int(interval),
         )

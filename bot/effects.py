@@ -23,7 +23,7 @@ from cards.status import keywords_card, status_card
 from cards.texts import Texts, texts_for
 from dialogs import effects as fx
 from dialogs import events as ev
-from dialogs.conversation import Conversation
+from dialogs.conversation import ChatRef, Conversation
 
 log = logging.getLogger("samtaleguide.effects")
 SYSTEM = "samtaleguide"
@@ -77,6 +77,15 @@ class Effects:
         texts = self._texts.get(conversation_id) or texts_for(None)
         card = live_card(conversation, self.services.concept, texts)
         await self.services.teams.update(live.card_chat, live.card_activity_id, card_message(card))
+
+    async def personal_chat(self, conversation: Conversation, user_id: str) -> ChatRef | None:
+        """The participant's 1:1 chat with the bot: the one their prompt went to, or a new one."""
+        participant = conversation.participant(user_id)
+        if participant is not None and participant.prompt_chat is not None:
+            return participant.prompt_chat
+        if conversation.chat is None:
+            return None
+        return await self.services.teams.open_personal_chat(conversation.chat, user_id)
 
     async def post_to_chat(self, conversation: Conversation, card: dict) -> None:
         if conversation.chat is None:

@@ -62,6 +62,11 @@ class BotServer:
         assert self.app is not None
         return self.app[BOT_KEY].services
 
+    @property
+    def app_bot(self) -> Any:
+        assert self.app is not None
+        return self.app[BOT_KEY]
+
     async def settle(self) -> None:
         """Wait until the follow-up work of earlier turns (fan-out, posts) has finished."""
         await self.services.drain()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -259,3 +260,69 @@ async def test_bad_live_input_is_refused_with_the_card_kept(
     assert "✅ Sparring" in card_text(card)
     status, card = await client.press(group, user(77, "Fremmed"), "live.refresh", data)
     assert "kan kun se kortet" in card_text(card) and set(verbs_on(card)) == {"live.refresh"}
+
+
+async def test_follow_up_reminders_go_out_once_with_two_instances(
+    two_instances: tuple[BotServer, BotServer], connector: ConnectorStandIn
+) -> None:
+    first, second = two_instances
+    client = Client(first)
+    group = Chat("19:grus-followup@thread.v2", True, connector.service_url)
+    conversation_id = await prepared_grus(client, two_instances, connector, group)
+    data = {"conversation": conversation_id}
+    await client.press(group, LEADER, "live.start", data)
+    for n in range(3):
+        await client.press(group, MEMBERS[n], "agreement.add", {**data, **agreement(n)})
+    await client.press(group, LEADER, "live.finish", data)
+    await settle(first, second)
+    before = len(connector.activities())
+
+    day = date(2099, 6, 1)
+    counts = await asyncio.gather(
+        first.app_bot.reminders.run_once(day), second.app_bot.reminders.run_once(day)
+    )
+    assert sorted(counts) in ([0, 3], [1, 2]) or sum(counts) == 3
+    assert await first.app_bot.reminders.run_once(day) == 0  # nothing is sent twice
+    reminders = [
+        a
+        for a in connector.activities()[before:]
+        if "Opfølgning på jeres GRUS" in card_text(card_of(a))
+    ]
+    recipients = sorted(
+        connector.conversations[a["conversation"]["id"]]["members"][0]["id"] for a in reminders
+    )
+    expected = sorted([LEADER.id] * 3 + [MEMBERS[n % len(MEMBERS)].id for n in range(3)])
+    assert recipients == expected
+    assert all(
+        not connector.conversations[a["conversation"]["id"]].get("isGroup") for a in reminders
+    )
+
+    # The responsible person marks one done; the leader moves another; a stranger can do neither.
+    agreement_id = (
+        (await first.services.store.load(f"conversations/{conversation_id}"))[0].agreements[0].id
+    )
+    chat = Chat(reminders[0]["conversation"]["id"], False, connector.service_url)
+    status, card = await client.press(
+        chat, user(77), "followup.done", {**data, "agreement": agreement_id}
+    )
+    assert "deltager ikke" in card_text(card)
+    status, card = await client.press(
+        chat,
+        LEADER,
+        "followup.move",
+        {**data, "agreement": agreement_id, "followup.due": "2020-01-01"},
+    )
+    assert "ligger i fortiden" in card_text(card)
+    status, card = await client.press(
+        chat,
+        LEADER,
+        "followup.move",
+        {**data, "agreement": agreement_id, "followup.due": "2099-07-01"},
+    )
+    assert status == 200 and "flyttet" in card_text(card)
+    _status, card = await client.press(
+        chat, MEMBERS[0], "followup.done", {**data, "agreement": agreement_id}
+    )
+    assert status == 200 and "markeret som udført" in card_text(card)
+    stored = (await first.services.store.load(f"conversations/{conversation_id}"))[0]
+    assert stored.follow_ups[0].due == "2099-07-01" and stored.follow_ups[0].done_at

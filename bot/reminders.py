@@ -1,0 +1,81 @@
+"""Follow-up reminders: on an agreement's follow-up day, its responsible person and the leader get
+a reminder in their 1:1 chat, with buttons to mark it done or move the date.
+
+State lives on the conversations themselves, so reminders survive restarts. Each reminder is
+claimed with a conditional save (``ClaimReminder`` under the conversation's ETag) before it is
+sent: with several bot instances scanning at the same time, exactly one wins each claim and sends.
+A reminder whose delivery fails after the claim is logged, not re-sent (at most once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date
+
+from bot.conversations import PREFIX, Conversations
+from bot.effects import Effects
+from bot.replies import card_message
+from bot.teams import DeliveryFailed
+from cards.follow_up import follow_up_card
+from cards.texts import texts_for
+from dialogs import events as ev
+from dialogs.conversation import Conversation
+from dialogs.errors import DomainError
+
+log = logging.getLogger("samtaleguide.reminders")
+SYSTEM = "samtaleguide"
+
+
+class FollowUpReminders:
+    def __init__(self, conversations: Conversations, effects: Effects) -> None:
+        self.conversations = conversations
+        self.effects = effects
+
+    async def run_once(self, today: date) -> int:
+        """Claim and send every reminder due on or before ``today``; returns how many were sent."""
+        sent = 0
+        day = today.isoformat()
+        for key in await self.conversations.store.keys(PREFIX):
+            conversation, _ = await self.conversations.store.load(key)
+            if conversation is None or conversation.phase != "closed":
+                continue
+            for follow_up in conversation.follow_ups:
+                if follow_up.done_at or follow_up.reminded_on or follow_up.due > day:
+                    continue
+                sent += await self._claim_and_send(conversation.id, follow_up.agreement_id, day)
+        return sent
+
+    async def _claim_and_send(self, conversation_id: str, agreement_id: str, day: str) -> int:
+        event = ev.ClaimReminder(SYSTEM, agreement_id=agreement_id, day=day)
+        try:
+            conversation, _ = await self.conversations.execute(
+                conversation_id, event, self.effects.services.clock()
+            )
+        except DomainError:
+            return 0  # another instance claimed it first, or it was done or moved meanwhile
+        await self._send(conversation, agreement_id)
+        return 1
+
+    async def _send(self, conversation: Conversation, agreement_id: str) -> None:
+        agreement = next(a for a in conversation.agreements if a.id == agreement_id)
+        texts = texts_for(None)
+        recipients = dict.fromkeys(
+            uid for uid in (agreement.responsible_id, conversation.leader.user_id) if uid
+        )
+        for user_id in recipients:
+            card = follow_up_card(conversation, agreement, texts)
+            try:
+                chat = await self.effects.personal_chat(conversation, user_id)
+                if chat is not None:
+                    await self.effects.services.teams.send(chat, card_message(card))
+            except DeliveryFailed as error:
+                log.warning("follow-up reminder not delivered (%s)", error.status)
+
+    async def run_forever(self, interval: float) -> None:
+        while True:
+            try:
+                await self.run_once(self.effects.services.clock().date())
+            except Exception as error:  # keep the scheduler alive; the next round retries
+                log.error("reminder round failed: %s", type(error).__name__)
+            await asyncio.sleep(interval)

@@ -1,0 +1,48 @@
+"""The follow-up reminder a responsible person and the leader get in their 1:1 chat."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from cards import verbs
+from cards.common import Card, Element, card, execute, facts, heading, notice, plain, text
+from cards.texts import Texts
+from dialogs.conversation import Agreement, Conversation
+
+
+def follow_up_card(
+    conversation: Conversation,
+    agreement: Agreement,
+    texts: Texts,
+    *,
+    message: str | None = None,
+    success: bool = True,
+) -> Card:
+    follow_up = next(f for f in conversation.follow_ups if f.agreement_id == agreement.id)
+    body: list[Element] = []
+    if message:
+        body.append(notice(message, error=not success))
+    body += [
+        heading(texts.get("followup.title", kind=conversation.kind)),
+        text(texts.get("followup.intro")),
+        facts(
+            [
+                (texts.get("field.what"), plain(agreement.what)),
+                (texts.get("field.responsible"), plain(agreement.responsible)),
+                (texts.get("field.follow_up"), texts.date(date.fromisoformat(follow_up.due))),
+            ]
+        ),
+    ]
+    data = {"conversation": conversation.id, "agreement": agreement.id}
+    if follow_up.done_at:
+        body.append(text(texts.get("followup.is_done"), weight="Bolder"))
+        return card(body)
+    move = {
+        "type": "Action.ShowCard",
+        "title": texts.get("followup.move"),
+        "card": card(
+            [{"type": "Input.Date", "id": "followup.due", "label": texts.get("field.follow_up")}],
+            [execute(texts.get("live.save"), verbs.FOLLOWUP_MOVE, data)],
+        ),
+    }
+    return card(body, [execute(texts.get("followup.done"), verbs.FOLLOWUP_DONE, data), move])
