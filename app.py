@@ -8,7 +8,6 @@ at import. ``python app.py`` reads the settings from the environment and serves 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import sys
 
@@ -17,8 +16,11 @@ from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
 )
+from botbuilder.schema import CallerIdConstants
+from botframework.connector.auth import AuthenticationConstants
 
 from bot.boundary import on_turn_error
+from bot.endpoint import messages_endpoint
 from bot.handler import SamtaleguideBot
 from bot.services import Services
 from bot.teams import Teams
@@ -41,6 +43,20 @@ class _BotConfig:
         self.APP_PASSWORD = settings.app_password
         self.APP_TYPE = settings.app_type
         self.APP_TENANTID = settings.app_tenant_id
+        if settings.openid_metadata_url:  # everything else stays the public cloud's
+            constants = AuthenticationConstants
+            self.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = settings.openid_metadata_url
+            self.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = constants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER
+            self.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL = (
+                constants.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL
+            )
+            self.TO_CHANNEL_FROM_BOT_LOGIN_URL = constants.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX + (
+                settings.app_tenant_id or "botframework.com"
+            )
+            self.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE = constants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE
+            self.OAUTH_URL = constants.OAUTH_URL
+            self.CALLER_ID = CallerIdConstants.public_azure_channel
+            self.VALIDATE_AUTHORITY = True
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -56,24 +72,6 @@ def create_app(settings: Settings) -> web.Application:
     teams = Teams(adapter, settings.app_id)
     services = Services(concept=concept, store=store, teams=teams, app_id=settings.app_id)
     bot = SamtaleguideBot(services)
-
-    async def messages(request: web.Request) -> web.StreamResponse:
-        if "application/json" not in request.headers.get("Content-Type", ""):
-            return web.json_response({"error": "expected application/json"}, status=415)
-        try:
-            body = json.loads(await request.read())
-        except ValueError:
-            return web.json_response({"error": "body is not JSON"}, status=400)
-        if not isinstance(body, dict) or not isinstance(body.get("type"), str):
-            return web.json_response({"error": "body is not an activity"}, status=400)
-        try:
-            response = await adapter.process(request, bot)
-        except web.HTTPException:
-            raise
-        except Exception as error:  # malformed activities the SDK cannot deserialise
-            log.warning("activity refused: %s", type(error).__name__)
-            return web.json_response({"error": "malformed activity"}, status=400)
-        return response or web.Response(status=201)
 
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response(
@@ -94,7 +92,7 @@ def create_app(settings: Settings) -> web.Application:
         await store.close()
 
     app = web.Application(client_max_size=MAX_BODY)
-    app.router.add_post("/api/messages", messages)
+    app.router.add_post("/api/messages", messages_endpoint(adapter, bot, settings.allowed_tenants))
     app.router.add_get("/healthz", healthz)
     app.on_startup.append(start_reminders)
     app.on_cleanup.append(close_store)

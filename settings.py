@@ -40,6 +40,8 @@ class Settings:
     concept_file: Path | None = None
     log_level: str = "INFO"
     reminder_interval: int = 900
+    allowed_tenants: frozenset[str] = frozenset()
+    openid_metadata_url: str = ""
 
     @property
     def authenticated(self) -> bool:
@@ -105,6 +107,11 @@ class Settings:
         if not interval.isdigit():
             raise SettingsError("REMINDER_INTERVAL_SECONDS", "must be a whole number of seconds")
 
+        tenants = frozenset(t.strip() for t in get("ALLOWED_TENANTS").split(",") if t.strip())
+        metadata = get("BOT_OPENID_METADATA_URL")
+        if metadata and not re.match(r"^https?://[^\s/]+", metadata):
+            raise SettingsError("BOT_OPENID_METADATA_URL", "must be an http(s) URL")
+
         return cls(
             host=get("HOST", "127.0.0.1") or "127.0.0.1",
             port=int(port_text),
@@ -119,4 +126,6 @@ class Settings:
             concept_file=Path(concept) if concept else None,
             log_level=log_level,
             reminder_interval=int(interval),
+            allowed_tenants=tenants,
+            openid_metadata_url=metadata,
         )
