@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from datetime import timedelta
 
 from aiohttp import web
 from botbuilder.integration.aiohttp import (
@@ -26,7 +27,8 @@ from bot.services import Services
 from bot.teams import Teams
 from dialogs.concept import ConceptError, default_concept_path, load_concept
 from settings import Settings, SettingsError
-from storage.factory import open_conversation_store
+from storage.factory import open_conversation_store, open_document_store
+from storage.links import ROUTE, LinkSigner, download_route, secret_from
 
 BOT_KEY = web.AppKey("bot", SamtaleguideBot)
 REMINDERS_KEY = web.AppKey("reminders", asyncio.Task)
@@ -67,10 +69,28 @@ def create_app(settings: Settings) -> web.Application:
         container=settings.state_container,
         local_root=settings.local_storage_dir / "conversations",
     )
+    link_secret = secret_from(
+        settings.link_secret or None, settings.local_storage_dir / "link-secret"
+    )
+    documents = open_document_store(
+        connection_string=settings.storage_connection_string or None,
+        account_url=settings.storage_account_url or None,
+        container=settings.documents_container,
+        local_root=settings.local_storage_dir / "documents",
+        base_url=settings.base_url,
+        link_secret=link_secret,
+    )
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(_BotConfig(settings)))
     adapter.on_turn_error = on_turn_error
     teams = Teams(adapter, settings.app_id)
-    services = Services(concept=concept, store=store, teams=teams, app_id=settings.app_id)
+    services = Services(
+        concept=concept,
+        store=store,
+        teams=teams,
+        documents=documents,
+        link_ttl=timedelta(minutes=settings.link_minutes),
+        app_id=settings.app_id,
+    )
     bot = SamtaleguideBot(services)
 
     async def healthz(_: web.Request) -> web.Response:
@@ -90,10 +110,13 @@ def create_app(settings: Settings) -> web.Application:
             task.cancel()
         await services.drain()
         await store.close()
+        await documents.close()
 
     app = web.Application(client_max_size=MAX_BODY)
     app.router.add_post("/api/messages", messages_endpoint(adapter, bot, settings.allowed_tenants))
     app.router.add_get("/healthz", healthz)
+    if settings.storage_kind == "local-files":
+        app.router.add_get(ROUTE, download_route(documents, LinkSigner(link_secret)))
     app.on_startup.append(start_reminders)
     app.on_cleanup.append(close_store)
     app[BOT_KEY] = bot

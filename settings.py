@@ -41,11 +41,23 @@ class Settings:
     log_level: str = "INFO"
     reminder_interval: int = 900
     allowed_tenants: frozenset[str] = frozenset()
+    documents_container: str = "samtaleguide-documents"
+    public_base_url: str = ""
+    link_secret: str = ""
+    link_minutes: int = 15
     openid_metadata_url: str = ""
 
     @property
     def authenticated(self) -> bool:
         return bool(self.app_id)
+
+    @property
+    def base_url(self) -> str:
+        """Where people's browsers reach this bot (for the local store's download links)."""
+        if self.public_base_url:
+            return self.public_base_url
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port}"
 
     @property
     def storage_kind(self) -> str:
@@ -112,6 +124,19 @@ class Settings:
         if metadata and not re.match(r"^https?://[^\s/]+", metadata):
             raise SettingsError("BOT_OPENID_METADATA_URL", "must be an http(s) URL")
 
+        documents = get("AZURE_STORAGE_DOCUMENTS_CONTAINER", "samtaleguide-documents")
+        if not _CONTAINER.match(documents) or documents == container:
+            raise SettingsError(
+                "AZURE_STORAGE_DOCUMENTS_CONTAINER",
+                "must be a valid blob container name, different from AZURE_STORAGE_CONTAINER",
+            )
+        base_url = get("PUBLIC_BASE_URL").rstrip("/")
+        if base_url and not re.match(r"^https?://[^\s/]+", base_url):
+            raise SettingsError("PUBLIC_BASE_URL", "must be an http(s) URL")
+        minutes = get("PLAN_LINK_MINUTES", "15")
+        if not minutes.isdigit() or not 1 <= int(minutes) <= 24 * 60:
+            raise SettingsError("PLAN_LINK_MINUTES", "must be a whole number of minutes, 1-1440")
+
         return cls(
             host=get("HOST", "127.0.0.1") or "127.0.0.1",
             port=int(port_text),
@@ -127,5 +152,9 @@ class Settings:
             log_level=log_level,
             reminder_interval=int(interval),
             allowed_tenants=tenants,
+            documents_container=documents,
+            public_base_url=base_url,
+            link_secret=get("DOCUMENT_LINK_SECRET"),
+            link_minutes=int(minutes),
             openid_metadata_url=metadata,
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 from bot.conversations import Conversations
 from bot.live_updates import CardUpdates
@@ -25,6 +26,9 @@ from dialogs import effects as fx
 from dialogs import events as ev
 from dialogs.conversation import ChatRef, Conversation
 
+if TYPE_CHECKING:
+    from bot.plan_delivery import PlanDelivery
+
 log = logging.getLogger("samtaleguide.effects")
 SYSTEM = "samtaleguide"
 
@@ -35,6 +39,7 @@ class Effects:
         self.conversations = conversations
         self.updates = CardUpdates(self._edit_live_card)
         self._texts: dict[str, Texts] = {}
+        self.plans: PlanDelivery | None = None  # set by the bot once built (it needs us)
 
     async def carry_out(
         self, conversation: Conversation, effects: tuple[fx.Effect, ...], texts: Texts
@@ -52,9 +57,11 @@ class Effects:
                 self._texts[conversation.id] = texts
                 await self.updates.request(conversation.id)
             elif isinstance(effect, fx.ConversationFinished):
-                await self.post_to_chat(
-                    conversation, summary_card(conversation, self.services.concept, texts)
-                )
+                if self.plans is not None:
+                    await self.plans.deliver(conversation, texts)
+                else:
+                    summary = summary_card(conversation, self.services.concept, texts)
+                    await self.post_to_chat(conversation, summary)
 
     async def post_live_card(self, conversation: Conversation, texts: Texts) -> None:
         """Post the shared live card in the conversation's chat and remember its message."""

@@ -19,6 +19,7 @@ from botbuilder.schema import ChannelAccount
 from bot.conversations import Conversations
 from bot.effects import Effects
 from bot.payload import BadPayload, parse_action
+from bot.plan_delivery import PlanDelivery
 from bot.reminders import FollowUpReminders
 from bot.replies import card_invoke_response, card_message, status_response
 from bot.services import Services
@@ -48,6 +49,8 @@ class SamtaleguideBot(TeamsActivityHandler):
         self.conversations = Conversations(services.store, services.concept)
         self.effects = Effects(services, self.conversations)
         self.reminders = FollowUpReminders(self.conversations, self.effects)
+        self.plans = PlanDelivery(self.effects, services.documents, services.link_ttl)
+        self.effects.plans = self.plans
         self.commands: dict[str, tuple[CommandHandler, str]] = command_table(self)
         self.verbs: dict[str, VerbHandler] = verb_table(self)
 

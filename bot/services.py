@@ -10,10 +10,11 @@ import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from dialogs.concept import Concept
+from storage.documents import DocumentStore
 from storage.protocols import ConversationStore
 
 if TYPE_CHECKING:
@@ -32,6 +33,8 @@ class Services:
     concept: Concept
     store: ConversationStore
     teams: Teams
+    documents: DocumentStore
+    link_ttl: timedelta = timedelta(minutes=15)
     app_id: str = ""
     clock: Callable[[], datetime] = field(default=local_now)
     fanout: int = 4

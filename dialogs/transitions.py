@@ -14,6 +14,9 @@ from datetime import date, datetime
 from typing import Any
 
 from dialogs import events as ev
+from dialogs.access import facilitator as _facilitator
+from dialogs.access import leader as _leader
+from dialogs.access import member as _member
 from dialogs.agenda import agenda
 from dialogs.concept import Concept
 from dialogs.conversation import (
@@ -45,7 +48,6 @@ from dialogs.errors import (
     ConversationClosed,
     InvalidField,
     InvalidKeywords,
-    NotParticipant,
     NotPermitted,
     StaleCard,
     UnknownItem,
@@ -110,27 +112,6 @@ def apply(conversation: Conversation, event: ev.Event, concept: Concept, now: da
 
 
 # --- guards -------------------------------------------------------------------------------
-
-
-def _member(conversation: Conversation, actor: str) -> Participant:
-    person = conversation.participant(actor)
-    if person is None:
-        raise NotParticipant("not a participant")
-    return person
-
-
-def _leader(conversation: Conversation, actor: str) -> Participant:
-    person = _member(conversation, actor)
-    if person.role != "leader":
-        raise NotPermitted("only the leader", needs="leader")
-    return person
-
-
-def _facilitator(conversation: Conversation, actor: str) -> Participant:
-    person = _member(conversation, actor)
-    if not person.leads:
-        raise NotPermitted("only the leader or co-facilitator", needs="facilitator")
-    return person
 
 
 def _phase(conversation: Conversation, *phases: str) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from botbuilder.core import TurnContext
 
-from bot.flows import follow_up, live, preparation, setup
+from bot.flows import follow_up, live, plan, preparation, setup
 from cards import verbs
 from cards.help import help_card
 from cards.texts import Texts
@@ -54,6 +54,8 @@ def verb_table(bot: SamtaleguideBot) -> dict[str, VerbHandler]:
         verbs.AGREEMENT_EDIT: live.edit_agreement,
         verbs.AGREEMENT_REMOVE: live.remove_agreement,
         verbs.LIVE_FINISH: live.finish,
+        verbs.PLAN_GENERATE: plan.generate,
+        verbs.PLAN_LINK: plan.link,
         verbs.FOLLOWUP_DONE: follow_up.mark_done,
         verbs.FOLLOWUP_MOVE: follow_up.move,
     }

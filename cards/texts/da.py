@@ -210,4 +210,5 @@ TEXTS: dict[str, str] = {
     "plan.title": "Udviklingsplan – {kind}",
     "plan.generating": "Jeg laver udviklingsplanen og sender den til jer hver især.",
     "error.already_done": "Det er allerede gjort.",
+    "plan.personal_only": "Linket til udviklingsplanen sendes kun i din private chat med mig.",
 }

@@ -205,4 +205,5 @@ TEXTS: dict[str, str] = {
     "plan.title": "Development plan – {kind}",
     "plan.generating": "I'm making the development plan and sending it to each of you.",
     "error.already_done": "That's already done.",
+    "plan.personal_only": "Links to the development plan are only sent in your private chat with me.",
 }

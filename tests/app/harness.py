@@ -8,7 +8,8 @@ activities Teams would post (messages, installs, ``adaptiveCard/action`` invokes
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+import socket
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import aiohttp
@@ -44,12 +45,14 @@ class BotServer:
         self.url = ""
 
     async def start(self) -> BotServer:
+        with socket.socket() as probe:  # a free port, known before the app is built
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.settings = replace(self.settings, host="127.0.0.1", port=port)
         self.app = create_app(self.settings)
         self._runner = web.AppRunner(self.app)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        await web.TCPSite(self._runner, "127.0.0.1", port).start()
         self.url = f"http://127.0.0.1:{port}"
         return self
 

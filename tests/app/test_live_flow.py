@@ -180,8 +180,9 @@ async def test_a_grus_of_eight_walks_the_questions_while_agreements_land_concurr
     )
     assert "afsluttet, så intet kan ændres" in card_text(card)
     await settle(first, second)
-    summary = card_text(card_of(connector.activities(group.id)[-1]))
-    assert "GRUS – aftalerne" in summary and "Aftale nummer 19" in summary
+    ready = card_text(card_of(connector.activities(group.id)[-1]))
+    assert "Udviklingsplan – GRUS" in ready and "version 1" in ready
+    assert "http" not in ready.replace("http://adaptivecards.io", "")  # no links in the group chat
 
 
 async def test_bad_live_input_is_refused_with_the_card_kept(

@@ -1,0 +1,115 @@
+"""Writing the development plan, storing it, and sharing it with the participants.
+
+On finishing (and on ``plan.generate``) a new version of the plan is written (Word, and PDF where
+LibreOffice is installed), stored as ``conversations/{id}/plan-v{n}.{ext}`` in the private
+document store (never overwriting an earlier version), and each participant gets short-lived
+links to it in their own 1:1 chat; the group chat only hears that it is ready.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from bot.effects import Effects
+from bot.replies import card_message
+from bot.teams import DeliveryFailed
+from cards.plan import plan_links_card, plan_ready_card
+from cards.texts import Texts
+from dialogs.conversation import Conversation
+from plan.document import PLAN_CONTENT_TYPE, write_plan
+from plan.pdf import PdfUnavailable, to_pdf
+from storage.documents import DocumentStore, StoredDocument
+
+log = logging.getLogger("samtaleguide.plan")
+PDF_TYPE = "application/pdf"
+
+
+class PlanDelivery:
+    def __init__(self, effects: Effects, documents: DocumentStore, link_ttl: timedelta) -> None:
+        self.effects = effects
+        self.documents = documents
+        self.link_ttl = link_ttl
+
+    @property
+    def minutes(self) -> int:
+        return int(self.link_ttl.total_seconds() // 60)
+
+    async def deliver(self, conversation: Conversation, texts: Texts) -> int | None:
+        """Make, store and share a new version; returns its number (None if it failed)."""
+        try:
+            stored, note = await self._store_new_version(conversation)
+        except Exception as error:
+            log.error("plan could not be made: %s", type(error).__name__, exc_info=error)
+            await self.effects.post_to_chat(
+                conversation, plan_ready_card(conversation, texts, version=None)
+            )
+            return None
+        version = stored[0].version
+        for participant in conversation.participants:
+            await self.share(conversation, participant.user_id, stored, texts, note)
+        await self.effects.post_to_chat(
+            conversation, plan_ready_card(conversation, texts, version=version, note=note)
+        )
+        return version
+
+    async def _store_new_version(
+        self, conversation: Conversation
+    ) -> tuple[list[StoredDocument], str | None]:
+        services = self.effects.services
+        earlier = await self.documents.versions(conversation.id, "plan")
+        version = max((d.version for d in earlier), default=0) + 1
+        docx = await asyncio.to_thread(
+            write_plan,
+            conversation,
+            services.concept,
+            generated_at=services.clock(),
+            version=version,
+        )
+        files = {"docx": (docx, PLAN_CONTENT_TYPE)}
+        note = None
+        try:
+            files["pdf"] = (await to_pdf(docx), PDF_TYPE)
+        except PdfUnavailable as unavailable:
+            note = str(unavailable)
+        return await self.documents.add_version(conversation.id, "plan", files), note
+
+    async def links(self, stored: list[StoredDocument]) -> dict[str, str]:
+        return {
+            d.extension: await self.documents.link(
+                d.path, ttl=self.link_ttl, filename=f"udviklingsplan-v{d.version}.{d.extension}"
+            )
+            for d in stored
+        }
+
+    async def latest(self, conversation: Conversation) -> list[StoredDocument]:
+        versions = await self.documents.versions(conversation.id, "plan")
+        if not versions:
+            return []
+        newest = versions[-1].version
+        return [d for d in versions if d.version == newest]
+
+    async def share(
+        self,
+        conversation: Conversation,
+        user_id: str,
+        stored: list[StoredDocument],
+        texts: Texts,
+        note: str | None = None,
+    ) -> None:
+        """Links in the participant's own 1:1 chat, never in the group chat."""
+        card = plan_links_card(
+            conversation,
+            texts,
+            version=stored[0].version,
+            links=await self.links(stored),
+            minutes=self.minutes,
+            note=note,
+        )
+        try:
+            chat = await self.effects.personal_chat(conversation, user_id)
+            if chat is not None:
+                await self.effects.services.teams.send(chat, card_message(card))
+        except DeliveryFailed as error:
+            log.warning("plan link not delivered (%s)", error.status)
