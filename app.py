@@ -115,7 +115,7 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY)
     app.router.add_post("/api/messages", messages_endpoint(adapter, bot, settings.allowed_tenants))
     app.router.add_get("/healthz", healthz)
-    if settings.storage_kind == "local-files":
+    if local:
         app.router.add_get(ROUTE, download_route(documents, LinkSigner(link_secret)))
     app.on_startup.append(start_reminders)
     app.on_cleanup.append(close_store)

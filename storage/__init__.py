@@ -8,10 +8,15 @@
 - ``storage.keys``: key validation and ``key_for`` for raw Teams ids.
 - ``storage.factory.open_conversation_store``: pick the backend from settings.
 - ``storage.errors``: ``StorageError`` ⊃ ``ConflictError``, ``CorruptState``.
+- ``storage.documents``: the ``DocumentStore`` contract for the plan documents (versioned,
+  create-only), ``StoredDocument``, ``DocumentNotFound``; backends ``storage.document_files``
+  (local, links signed by ``storage.links``) and ``storage.document_blobs`` (SAS links);
+  ``storage.factory.open_document_store`` picks one.
 """
 
+from storage.documents import DocumentNotFound, DocumentStore, StoredDocument
 from storage.errors import ConflictError, CorruptState, StorageError
-from storage.factory import open_conversation_store
+from storage.factory import open_conversation_store, open_document_store
 from storage.file_store import FileConversationStore
 from storage.keys import key_for, validate_key
 from storage.protocols import ConversationStore
@@ -21,10 +26,14 @@ __all__ = [
     "ConflictError",
     "ConversationStore",
     "CorruptState",
+    "DocumentNotFound",
+    "DocumentStore",
     "FileConversationStore",
     "StorageError",
+    "StoredDocument",
     "key_for",
     "open_conversation_store",
+    "open_document_store",
     "update",
     "validate_key",
 ]

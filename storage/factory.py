@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from storage.documents import DocumentStore
 from storage.file_store import FileConversationStore
 from storage.protocols import ConversationStore
 
@@ -39,3 +40,41 @@ def open_conversation_store(
             account_url, container, DefaultAzureCredential(), owns_credential=True
         )
     return FileConversationStore(local_root)
+
+
+def open_document_store(
+    *,
+    connection_string: str | None,
+    account_url: str | None,
+    container: str,
+    local_root: Path,
+    base_url: str,
+    link_secret: bytes,
+) -> DocumentStore:
+    """Choose the document store like ``open_conversation_store`` (same precedence):
+
+    - a connection string → ``BlobDocumentStore`` with account-key SAS links;
+    - else an account URL → ``BlobDocumentStore`` with ``DefaultAzureCredential`` (owned and
+      closed by the store) and user delegation SAS links;
+    - else ``FileDocumentStore`` under ``local_root``, whose links are
+      ``{base_url}/documents/...`` signed with ``link_secret`` (served by
+      ``storage.links.download_route``).
+
+    ``base_url`` and ``link_secret`` are used only by the local store. Nothing is contacted here.
+    """
+    if connection_string:
+        from storage.document_blobs import BlobDocumentStore
+
+        return BlobDocumentStore.from_connection_string(connection_string, container)
+    if account_url:
+        from azure.identity.aio import DefaultAzureCredential
+
+        from storage.document_blobs import BlobDocumentStore
+
+        return BlobDocumentStore.from_account_url(
+            account_url, container, DefaultAzureCredential(), owns_credential=True
+        )
+    from storage.document_files import FileDocumentStore
+    from storage.links import LinkSigner
+
+    return FileDocumentStore(local_root, LinkSigner(link_secret), base_url)
