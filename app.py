@@ -69,8 +69,11 @@ def create_app(settings: Settings) -> web.Application:
         container=settings.state_container,
         local_root=settings.local_storage_dir / "conversations",
     )
-    link_secret = secret_from(
-        settings.link_secret or None, settings.local_storage_dir / "link-secret"
+    local = settings.storage_kind == "local-files"
+    link_secret = (  # only the local store signs its own links; Azure hands out SAS links
+        secret_from(settings.link_secret or None, settings.local_storage_dir / "link-secret")
+        if local
+        else b""
     )
     documents = open_document_store(
         connection_string=settings.storage_connection_string or None,
