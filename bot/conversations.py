@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime
 
 from dialogs.concept import Concept
-from dialogs.conversation import ChatRef, Conversation, Person
+from dialogs.conversation import ChatRef, Conversation, Person, PreviousPlan, previous_plan
 from dialogs.effects import Effect
 from dialogs.errors import DomainError
 from dialogs.events import Event
@@ -70,6 +70,20 @@ class Conversations:
             return apply(current, event, self.concept, now)
 
         return await update(self.store, key(conversation_id), transition, attempts=ATTEMPTS)
+
+    async def previous_for(
+        self, chat_id: str, kind: str, others: frozenset[str]
+    ) -> PreviousPlan | None:
+        """The newest closed conversation of the same kind in this chat, for the same person
+        (MUS, LUS: the same participants besides the leader) or the same group (GRUS)."""
+        for stored in reversed(await self.store.keys(PREFIX + chat_prefix(chat_id) + "-")):
+            conversation, _ = await self.store.load(stored)
+            if conversation is None or conversation.phase != "closed" or conversation.kind != kind:
+                continue
+            theirs = frozenset(p.user_id for p in conversation.participants if p.role != "leader")
+            if kind == "GRUS" or theirs == others:
+                return previous_plan(conversation)
+        return None
 
     async def current_for_chat(self, chat_id: str) -> Conversation | None:
         """The newest conversation of this chat that is not closed (or the newest, if all are)."""

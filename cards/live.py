@@ -27,6 +27,7 @@ from cards.common import (
     text,
 )
 from cards.people import names, perspective_title
+from cards.previous import previous_section
 from cards.texts import Texts
 from dialogs.agenda import AgendaItem, agenda
 from dialogs.concept import Concept
@@ -80,6 +81,8 @@ def live_card(
             text(_progress(items, current, texts), isSubtle=True, spacing="None"),
             text(plain(current.text), size="Large", weight="Bolder"),
         ]
+    if position == 0 and not closed:
+        body += previous_section(conversation.previous, texts)
     body += _keywords(conversation, texts, data, participant_view)
     if not closed:
         notes = [n for n in conversation.notes if n.perspective_id == perspective.id]

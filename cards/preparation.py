@@ -24,6 +24,7 @@ from cards.common import (
     text,
 )
 from cards.people import form, names, perspective_title, when
+from cards.previous import previous_section
 from cards.texts import Texts
 from dialogs.agenda import agenda
 from dialogs.concept import Concept
@@ -72,6 +73,7 @@ def preparation_card(
     ]
     if conversation.setup.focus_points:
         body += [subheading(texts.get("prep.focus")), text(plain(conversation.setup.focus_points))]
+    body += previous_section(conversation.previous, texts)
     body += _questions(conversation, concept, texts)
     if conversation.keywords_shared_at:
         body += _shared_keywords(conversation, texts)

@@ -131,6 +131,17 @@ class FollowUp:
 
 
 @dataclass(frozen=True)
+class PreviousPlan:
+    """The last development plan of the same person or group, reviewed at the next conversation
+    ("opfølgning fra sidst"): a snapshot of its agreements and their follow-up."""
+
+    conversation_id: str
+    finished_at: str
+    agreements: tuple[Agreement, ...] = ()
+    follow_ups: tuple[FollowUp, ...] = ()
+
+
+@dataclass(frozen=True)
 class LiveState:
     """Where the live conversation stands and which chosen keywords have come up."""
 
@@ -161,6 +172,7 @@ class Conversation:
     confidentiality: str = ""
     next_follow_up: str = ""
     follow_ups: tuple[FollowUp, ...] = ()
+    previous: PreviousPlan | None = None
     processed: tuple[str, ...] = ()
     schema_version: int = SCHEMA_VERSION
 
@@ -178,6 +190,16 @@ class Conversation:
     @property
     def everyone_prepared(self) -> bool:
         return all(p.prepared for p in self.participants)
+
+
+def previous_plan(conversation: Conversation) -> PreviousPlan:
+    """The snapshot a later conversation of the same people keeps of this closed one."""
+    return PreviousPlan(
+        conversation_id=conversation.id,
+        finished_at=conversation.live.finished_at or conversation.created_at,
+        agreements=conversation.agreements,
+        follow_ups=conversation.follow_ups,
+    )
 
 
 def covered_key(owner_id: str, keyword: str) -> str:

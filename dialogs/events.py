@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dialogs.conversation import ChatRef, Person
+from dialogs.conversation import ChatRef, Person, PreviousPlan
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class SaveSetup(Event):
     extra_questions: tuple[tuple[str, str], ...] = ()  # (perspective_id, text)
     focus_points: str = ""
     co_facilitator: str | None = None
+    previous: PreviousPlan | None = None  # the last plan of the same people, found by the bot
 
 
 @dataclass(frozen=True)

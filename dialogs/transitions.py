@@ -173,7 +173,10 @@ def _save_setup(c: Conversation, e: ev.SaveSetup, concept: Concept, now: datetim
         focus_points=clean(e.focus_points, "focus_points", multiline=True),
     )
     before = {p.user_id for p in c.participants}
-    updated = replace(c, setup=setup, participants=(leader, *others), phase="preparation")
+    previous = c.previous if c.phase == "preparation" else e.previous
+    updated = replace(
+        c, setup=setup, participants=(leader, *others), phase="preparation", previous=previous
+    )
     if c.phase == "setup":
         targets = tuple(p.user_id for p in updated.participants)
     else:  # new people get their first prompt; everyone else's card is refreshed in place

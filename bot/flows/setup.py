@@ -8,6 +8,7 @@ creates the conversation and its setup in one write, then fans the preparation p
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from botbuilder.core import TurnContext
@@ -162,6 +163,11 @@ async def save_setup(
     try:
         if existing is None:
             event = _event(data, person.user_id, people, not chat.is_group, services.concept)
+            others = frozenset(p.user_id for p in event.participants) - {person.user_id}
+            previous = await bot.conversations.previous_for(
+                chat.conversation_id, event.kind, others
+            )
+            event = replace(event, previous=previous)
             fresh = new_conversation(
                 conversation_id=new_id(chat, now),
                 concept=services.concept,

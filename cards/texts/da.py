@@ -211,4 +211,10 @@ TEXTS: dict[str, str] = {
     "plan.generating": "Jeg laver udviklingsplanen og sender den til jer hver især.",
     "error.already_done": "Det er allerede gjort.",
     "plan.personal_only": "Linket til udviklingsplanen sendes kun i din private chat med mig.",
+    "previous.title": "Opfølgning fra sidst",
+    "previous.intro": "Aftalerne fra jeres sidste udviklingsplan ({date}). Gennemgå dem, før I tager hul på de nye spørgsmål.",
+    "previous.none": "Der blev ikke indgået aftaler sidst.",
+    "previous.done": "✅ Udført",
+    "previous.open": "⏳ Ikke markeret som udført",
+    "previous.status": "Status",
 }

@@ -206,4 +206,10 @@ TEXTS: dict[str, str] = {
     "plan.generating": "I'm making the development plan and sending it to each of you.",
     "error.already_done": "That's already done.",
     "plan.personal_only": "Links to the development plan are only sent in your private chat with me.",
+    "previous.title": "Follow-up from last time",
+    "previous.intro": "The agreements of your last development plan ({date}). Review them before you start on the new questions.",
+    "previous.none": "No agreements were made last time.",
+    "previous.done": "✅ Done",
+    "previous.open": "⏳ Not marked as done",
+    "previous.status": "Status",
 }

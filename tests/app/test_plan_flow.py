@@ -182,3 +182,59 @@ async def test_local_links_expire_and_refuse_strangers(
         server.url, path, timedelta(minutes=5), filename="udviklingsplan-v1.docx"
     )
     assert (await fetch(fresh))[0] == 200
+
+
+async def test_the_next_conversation_opens_with_last_plans_agreements(
+    client: Client, server: BotServer, connector: ConnectorStandIn
+) -> None:
+    group = Chat("19:grus-next-year@thread.v2", True, connector.service_url)
+    first_id = await prepared_grus(client, (server,), connector, group)
+    data = {"conversation": first_id}
+    await client.press(group, LEADER, "live.start", data)
+    await client.press(group, MEMBERS[0], "agreement.add", {**data, **agreement(7)})
+    await client.press(group, LEADER, "live.finish", data)
+    await server.settle()
+    before = len(connector.activities())
+
+    # A year later: a new GRUS in the same chat.
+    setup = {
+        "conversation": "",
+        "kind": "GRUS",
+        "participants": ",".join(m.id for m in MEMBERS),
+        "date": "2099-11-05",
+    }
+    status, card = await client.press(group, LEADER, "setup.save", setup)
+    second_id = str(card["actions"][0]["data"]["conversation"])
+    assert status == 200 and second_id != first_id
+    await server.settle()
+    prompts = [
+        card_text(card_of(a))
+        for a in connector.activities()[before:]
+        if "Forberedelse til GRUS" in card_text(card_of(a))
+    ]
+    assert len(prompts) == len(EVERYONE)
+    assert all("Opfølgning fra sidst" in p and "Aftale nummer 07" in p for p in prompts)
+
+    # The live card opens with them too.
+    for person in EVERYONE:
+        chat_id = next(
+            cid for cid, c in connector.conversations.items() if c["members"][0]["id"] == person.id
+        )
+        await client.press(
+            Chat(chat_id, False, connector.service_url),
+            person,
+            "prep.keywords",
+            {"conversation": second_id, "keywords": ",".join(KEYWORDS)},
+        )
+    status, card = await client.press(group, LEADER, "live.refresh", {"conversation": second_id})
+    await client.press(group, LEADER, "live.start", {"conversation": second_id})
+    status, card = await client.press(group, LEADER, "live.refresh", {"conversation": second_id})
+    assert "Opfølgning fra sidst" in card_text(card) and "Aftale nummer 07" in card_text(card)
+
+    # A MUS with someone else in the same chat does not inherit the GRUS plan.
+    mus = {"conversation": "", "kind": "MUS", "participants": MEMBERS[0].id, "date": "2099-11-06"}
+    status, card = await client.press(group, LEADER, "setup.save", mus)
+    stored, _ = await server.services.store.load(
+        f"conversations/{card['actions'][0]['data']['conversation']}"
+    )
+    assert stored.previous is None

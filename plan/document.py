@@ -1,0 +1,607 @@
+"""The development plan (UDVIKLINGSPLAN) as a Word document, in Danish.
+
+Contract: ``write_plan(conversation, concept, generated_at=..., version=1)`` returns the bytes of
+a .docx (content type ``PLAN_CONTENT_TYPE``) that mirrors the concept's paper plan. It is pure:
+no files, no clock, no network; everything it prints comes from its arguments.
+
+The document is A4 portrait with real Word styles (Title, Subtitle, Heading 1/2, Table Grid) and
+holds, in this order:
+
+* a header "UDVIKLINGSPLAN · <organisation>" marked "FORTROLIGT", and a footer with
+  "Side X af Y" made of real PAGE and NUMPAGES fields;
+* the title and the kind's full name, then a facts table: workplace, date, leader, participants,
+  form, focus points, plan version and when the plan was made;
+* "Stikord for samtalen": each person's three keywords, those brought into play marked
+  "kom i spil" (the keywords belong to the whole conversation, as on the paper plan, where their
+  column spans all three perspectives);
+* per perspective, in the concept's order: the questions as asked (the leader's wording, the
+  workplace's extra questions under their perspective), the notes, and the agreements as a table
+  (Hvad / Hvornår / Hvem / Ansvarlig / Opfølgning, plus Værdi when any agreement has one),
+  or "Ingen noter." / "Ingen aftaler."; notes or agreements whose perspective the concept does
+  not know (the domain prevents this) come last under "Øvrigt" rather than being lost;
+* "Fortrolighed": what confidentiality means, and what may be passed on and to whom;
+* "Opfølgning": when the plan is followed up, and a table of the agreements' follow-up dates,
+  sorted.
+
+Private preparation notes (``Participant.prep_notes``) are never read. Every text is stripped of
+characters XML 1.0 forbids before it is written, so hostile or damaged text cannot break the
+file. Dates print as "22. november 2026". ``generated_at`` is printed as given when naive and in
+Danish time when aware; the document's created property is UTC (a naive value is taken as UTC).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from docx import Document
+from docx.document import Document as DocxDocument
+from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_TAB_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+from docx.table import Table, _Cell
+from docx.text.paragraph import Paragraph
+
+from cards.texts import Texts
+from dialogs.agenda import agenda
+from dialogs.concept import Concept, KindInfo, Perspective
+from dialogs.conversation import Agreement, Conversation, Note, Participant, covered_key
+
+PLAN_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+AUTHOR = "Samtaleguide"
+FONT = "Arial"  # in every Word; LibreOffice maps it to the metric-compatible Liberation Sans
+INK = "1F3A5F"  # dark blue for titles and headings
+MUTED = "595959"
+RULE = "BFBFBF"  # table borders
+LABEL_FILL = "F2F2F2"
+OTHER_COLOUR = "#595959"
+
+PAGE_WIDTH, PAGE_HEIGHT = Cm(21.0), Cm(29.7)
+MARGIN_SIDE, MARGIN_TOP, MARGIN_BOTTOM = Cm(2.0), Cm(2.3), Cm(2.0)
+TEXT_WIDTH_CM = 17.0
+
+NO_NOTES = "Ingen noter."
+NO_AGREEMENTS = "Ingen aftaler."
+NOT_CHOSEN = "ikke valgt"
+COVERED = "kom i spil"
+NO_CONFIDENTIALITY = "Der er ikke aftalt, at oplysninger fra samtalen må videregives."
+CONFIDENTIALITY_TEXT = (
+    "Udviklingssamtalen er fortrolig. Lederen har tavshedspligt om det, der bliver sagt i "
+    "samtalen. Hvis andre skal have noget at vide – fx for at løse et problem eller "
+    "tilrettelægge kompetenceudvikling – skal samtalen og planen klart angive, hvilke "
+    "oplysninger der må videregives, og til hvem."
+)
+NEXT_CONVERSATION = "Senest ved næste udviklingssamtale"
+FOLLOW_UP_TEXT = (
+    "Planen er en fælles forpligtelse. Der følges op senest ved næste udviklingssamtale, "
+    "og gerne løbende undervejs."
+)
+COPY_TEXT = (
+    "Hver deltager opbevarer en kopi af planen. Lederen gemmer planen som PDF i personalemappen."
+)
+
+# Characters XML 1.0 forbids (the tab, newline and carriage return are allowed), lone
+# surrogates, and the two noncharacters U+FFFE and U+FFFF.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_DANISH = Texts("da")
+_FORMS = {"skema": "Skema", "puslespil": "Puslespil"}
+_OTHERS_LABEL = {"MUS": "Medarbejder", "LUS": "Leder"}
+_CO_FACILITATOR = "medfacilitator"
+
+# Paragraph style ids: the template's own, and the three this module adds (see ``_styles``).
+TITLE, SUBTITLE, BULLET = "Title", "Subtitle", "ListBullet"
+HEADING_1, HEADING_2 = "Heading1", "Heading2"
+CELL, QUESTION, GUIDANCE = "Tabeltekst", "Sporgsmaal", "Vejledning"
+
+
+def clean_text(value: object) -> str:
+    """``value`` as text that XML 1.0 accepts, with line breaks as ``\\n``."""
+    text = value if isinstance(value, str) else ("" if value is None else str(value))
+    return _FORBIDDEN.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def write_plan(
+    conversation: Conversation, concept: Concept, *, generated_at: datetime, version: int = 1
+) -> bytes:
+    """The development plan of ``conversation`` as .docx bytes (see the module docstring)."""
+    plan = _Plan(conversation, concept, concept.kind(conversation.kind), generated_at, version)
+    doc = Document()
+    _styles(doc)
+    _page(doc, plan)
+    _properties(doc, plan)
+    _title(doc, plan)
+    _facts(doc, plan)
+    _keywords(doc, plan)
+    for perspective in _perspectives(plan):
+        _perspective(doc, plan, perspective)
+    _confidentiality(doc, plan)
+    _follow_up(doc, plan)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class _Plan:
+    conversation: Conversation
+    concept: Concept
+    kind: KindInfo
+    generated_at: datetime
+    version: int
+
+    @property
+    def place(self) -> str:
+        return clean_text(self.conversation.setup.workplace).strip() or self.concept.organisation
+
+    @property
+    def held_on(self) -> date | None:
+        c = self.conversation
+        return _day(c.setup.starts_at) or _day(c.live.started_at) or _day(c.created_at)
+
+
+# --- formatting helpers ------------------------------------------------------------------------
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _date_text(value: str | None) -> str:
+    """An ISO date as "22. november 2026"; anything else as cleaned text."""
+    day = _day(value)
+    return _DANISH.date(day) if day else clean_text(value or "")
+
+
+def _local(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        return moment
+    try:
+        return moment.astimezone(ZoneInfo("Europe/Copenhagen"))
+    except ZoneInfoNotFoundError:
+        return moment
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _rgb(hex_colour: str) -> RGBColor:
+    return RGBColor.from_string(hex_colour.lstrip("#").upper())
+
+
+def _names(people: Iterable[Participant]) -> str:
+    names = [
+        clean_text(p.name) + (f" ({_CO_FACILITATOR})" if p.role == "co_facilitator" else "")
+        for p in people
+    ]
+    return ", ".join(names) or "–"
+
+
+def _add(container: DocxDocument, style_id: str, text: str = "") -> Paragraph:
+    """A new paragraph in a style given by id (looking styles up by name is slow in python-docx)."""
+    paragraph = container.add_paragraph()
+    paragraph._p.style = style_id
+    if text:
+        paragraph.add_run(text)
+    return paragraph
+
+
+# --- styles, page, properties --------------------------------------------------------------------
+
+
+def _styles(doc: DocxDocument) -> None:
+    """Tune the template's own styles (fonts, colours, spacing) and add three small ones."""
+    styles = doc.styles
+    for fonts in styles.element.iter(qn("w:rFonts")):  # no theme fonts: Arial everywhere
+        for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            fonts.attrib.pop(qn(attr), None)
+        for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+            fonts.set(qn(attr), FONT)
+    for lang in styles.element.iter(qn("w:lang")):
+        lang.set(qn("w:val"), "da-DK")
+        lang.set(qn("w:eastAsia"), "da-DK")
+
+    normal = styles["Normal"]
+    normal.font.size = Pt(10)
+    normal.paragraph_format.space_after = Pt(4)
+    normal.paragraph_format.line_spacing = 1.1
+
+    title = styles["Title"]
+    title.font.size, title.font.bold, title.font.color.rgb = Pt(24), True, _rgb(INK)
+    title.paragraph_format.space_after = Pt(2)
+    _remove(title.element.pPr, "w:pBdr")
+    subtitle = styles["Subtitle"]
+    _remove(subtitle.element.pPr, "w:numPr")
+    subtitle.font.size, subtitle.font.italic = Pt(13), False
+    subtitle.font.color.rgb = _rgb(MUTED)
+    subtitle.paragraph_format.space_after = Pt(14)
+
+    for name, size, before, after, colour in (
+        ("Heading 1", 14, 18, 6, INK),
+        ("Heading 2", 11, 10, 3, INK),
+    ):
+        heading = styles[name]
+        heading.font.size, heading.font.color.rgb = Pt(size), _rgb(colour)
+        heading.paragraph_format.space_before = Pt(before)
+        heading.paragraph_format.space_after = Pt(after)
+
+    for name in ("Header", "Footer"):
+        style = styles[name]
+        style.font.size, style.font.color.rgb = Pt(8), _rgb(MUTED)
+        style.paragraph_format.tab_stops.clear_all()
+        style.paragraph_format.tab_stops.add_tab_stop(Cm(TEXT_WIDTH_CM), WD_TAB_ALIGNMENT.RIGHT)
+
+    grid = styles["Table Grid"].element.find(qn("w:tblPr"))
+    if grid is not None:
+        for border in grid.iter():
+            if border.get(qn("w:val")) == "single":
+                border.set(qn("w:color"), RULE)
+
+    cell_text = styles.add_style("Tabeltekst", WD_STYLE_TYPE.PARAGRAPH)
+    cell_text.style_id, cell_text.base_style = CELL, normal
+    cell_text.font.size = Pt(9)
+    fmt = cell_text.paragraph_format
+    fmt.space_before, fmt.space_after, fmt.line_spacing = Pt(2), Pt(2), 1.0
+
+    question = styles.add_style("Spørgsmål", WD_STYLE_TYPE.PARAGRAPH)
+    question.style_id, question.base_style = QUESTION, normal
+    fmt = question.paragraph_format
+    fmt.left_indent, fmt.first_line_indent, fmt.space_after = Cm(0.8), Cm(-0.8), Pt(3)
+    fmt.tab_stops.add_tab_stop(Cm(0.8))
+
+    muted = styles.add_style("Vejledning", WD_STYLE_TYPE.PARAGRAPH)
+    muted.style_id, muted.base_style = GUIDANCE, normal
+    muted.font.italic, muted.font.color.rgb = True, _rgb(MUTED)
+
+
+def _remove(parent: object, tag: str) -> None:
+    if parent is None:
+        return
+    for child in parent.findall(qn(tag)):  # type: ignore[attr-defined]
+        parent.remove(child)  # type: ignore[attr-defined]
+
+
+def _page(doc: DocxDocument, plan: _Plan) -> None:
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
+    section.left_margin = section.right_margin = MARGIN_SIDE
+    section.top_margin, section.bottom_margin = MARGIN_TOP, MARGIN_BOTTOM
+    section.header_distance = section.footer_distance = Cm(1.0)
+
+    header = section.header.paragraphs[0]
+    header.add_run(f"{plan.concept.plan.title} · {plan.concept.organisation}")
+    header.add_run("\t")
+    header.add_run("FORTROLIGT").bold = True
+
+    footer = section.footer.paragraphs[0]
+    held_on = plan.held_on
+    footer.add_run(
+        " · ".join(
+            part
+            for part in (
+                f"{plan.kind.code}",
+                plan.place,
+                _DANISH.date(held_on) if held_on else "",
+                f"version {plan.version}",
+            )
+            if part
+        )
+    )
+    footer.add_run("\tSide ")
+    _field(footer, "PAGE")
+    footer.add_run(" af ")
+    _field(footer, "NUMPAGES")
+
+
+def _field(paragraph: Paragraph, instruction: str) -> None:
+    """A complex field (begin, instruction, separate, cached "1", end) Word and LibreOffice update."""
+
+    def fld_char(kind: str) -> None:
+        element = OxmlElement("w:fldChar")
+        element.set(qn("w:fldCharType"), kind)
+        paragraph.add_run()._r.append(element)
+
+    fld_char("begin")
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = f" {instruction} \\* MERGEFORMAT "
+    paragraph.add_run()._r.append(instr)
+    fld_char("separate")
+    paragraph.add_run("1")
+    fld_char("end")
+
+
+def _properties(doc: DocxDocument, plan: _Plan) -> None:
+    props = doc.core_properties
+    props.title = f"Udviklingsplan – {plan.kind.code} – {plan.place}"
+    props.subject = f"{plan.kind.name} ({plan.kind.code})"
+    props.author = props.last_modified_by = AUTHOR
+    props.keywords = f"udviklingsplan, {plan.kind.code}"
+    props.category = "Udviklingsplan"
+    props.comments = ""
+    props.language = "da-DK"
+    props.revision = max(1, plan.version)
+    props.created = props.modified = _utc(plan.generated_at)
+
+
+# --- tables --------------------------------------------------------------------------------------
+
+
+def _table(doc: DocxDocument, widths_cm: Sequence[float]) -> Table:
+    table = doc.add_table(rows=0, cols=len(widths_cm))
+    table._tbl.tblPr.style = "TableGrid"
+    table.alignment = WD_TABLE_ALIGNMENT.LEFT
+    table.autofit = False  # fixed layout: long words wrap instead of widening the table
+    for column, width in zip(table.columns, widths_cm, strict=True):
+        column.width = Cm(width)
+    return table
+
+
+def _fill(cell: _Cell, hex_colour: str) -> None:
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), hex_colour.lstrip("#"))
+    cell._tc.get_or_add_tcPr().append(shading)
+
+
+def _write(cell: _Cell, text: str, *, bold: bool = False, colour: str | None = None) -> Paragraph:
+    paragraph = cell.paragraphs[0]
+    paragraph._p.style = CELL
+    run = paragraph.add_run(clean_text(text))
+    if bold:
+        run.bold = True
+    if colour:
+        run.font.color.rgb = _rgb(colour)
+    return paragraph
+
+
+def _header_row(table: Table, titles: Sequence[str], fill: str) -> None:
+    row = table.add_row()
+    tr_pr = row._tr.get_or_add_trPr()
+    for tag in ("w:tblHeader", "w:cantSplit"):  # repeated on every page, never split
+        flag = OxmlElement(tag)
+        flag.set(qn("w:val"), "true")
+        tr_pr.append(flag)
+    for cell, title in zip(row.cells, titles, strict=True):
+        _fill(cell, fill)
+        _write(cell, title, bold=True, colour="FFFFFF")
+
+
+def _keep_row_together(table: Table, texts: Sequence[str]) -> None:
+    """Short rows never split across pages; a very long row must, or Word would clip it."""
+    if sum(len(t) for t in texts) < 1200:
+        flag = OxmlElement("w:cantSplit")
+        flag.set(qn("w:val"), "true")
+        table.rows[-1]._tr.get_or_add_trPr().append(flag)
+
+
+# --- sections ------------------------------------------------------------------------------------
+
+
+def _title(doc: DocxDocument, plan: _Plan) -> None:
+    _add(doc, TITLE, plan.concept.plan.title)
+    _add(doc, SUBTITLE, f"{plan.kind.name} ({plan.kind.code})")
+
+
+def _facts(doc: DocxDocument, plan: _Plan) -> None:
+    c = plan.conversation
+    leader = next((p for p in c.participants if p.role == "leader"), None)
+    others = [p for p in c.participants if p.role != "leader"]
+    others_label = _OTHERS_LABEL.get(plan.kind.code, "Deltagere")
+    form = _FORMS.get(c.setup.variant, clean_text(c.setup.variant).capitalize())
+    if c.setup.walk_and_talk:
+        form += ", walk’n’talk"
+    held_on = plan.held_on
+    rows = [
+        ("Arbejdsplads", plan.place),
+        ("Dato", _DANISH.date(held_on) if held_on else "–"),
+        (plan.kind.leader_title, clean_text(leader.name) if leader else "–"),
+        (others_label, _names(others)),
+        ("Form", form),
+    ]
+    if focus := clean_text(c.setup.focus_points).strip():
+        rows.append(("Fokuspunkter", focus))
+    rows += [
+        ("Version", str(plan.version)),
+        ("Udarbejdet", _DANISH.moment(_local(plan.generated_at))),
+    ]
+    table = _table(doc, (4.0, TEXT_WIDTH_CM - 4.0))
+    for label, value in rows:
+        label_cell, value_cell = table.add_row().cells
+        _fill(label_cell, LABEL_FILL)
+        _write(label_cell, label, bold=True)
+        _write(value_cell, value)
+
+
+def _role(plan: _Plan, person: Participant) -> str:
+    if person.role == "leader":
+        return plan.kind.leader_title
+    if person.role == "co_facilitator":
+        return "Medfacilitator"
+    return _OTHERS_LABEL.get(plan.kind.code, "Deltager")
+
+
+def _keywords(doc: DocxDocument, plan: _Plan) -> None:
+    c = plan.conversation
+    _add(doc, HEADING_1, plan.concept.plan.keywords)
+    _add(
+        doc,
+        GUIDANCE,
+        "Hver deltager valgte tre stikord før samtalen. "
+        f"Stikord markeret »{COVERED}« blev bragt i spil under samtalen.",
+    )
+    covered = set(c.live.covered)
+    table = _table(doc, (5.0, 3.0, TEXT_WIDTH_CM - 8.0))
+    _header_row(table, ("Deltager", "Rolle", "Stikord"), INK)
+    chosen = brought = 0
+    for person in c.participants:
+        name_cell, role_cell, keyword_cell = table.add_row().cells
+        _write(name_cell, person.name)
+        _write(role_cell, _role(plan, person))
+        paragraph = _write(keyword_cell, "" if person.keywords else NOT_CHOSEN)
+        for i, keyword in enumerate(person.keywords):
+            paragraph.add_run((", " if i else "") + clean_text(keyword))
+            chosen += 1
+            if covered_key(person.user_id, keyword) in covered:
+                brought += 1
+                mark = paragraph.add_run(f" ({COVERED})")
+                mark.italic, mark.font.color.rgb = True, _rgb("2E7D32")
+        _keep_row_together(table, (person.name,))
+    if chosen:
+        summary = _add(doc, GUIDANCE, f"{brought} af {chosen} valgte stikord kom i spil.")
+        summary.paragraph_format.space_before = Pt(4)
+
+
+def _perspectives(plan: _Plan) -> list[Perspective]:
+    """The concept's perspectives, and "Øvrigt" if any note or agreement fits none of them."""
+    perspectives = list(plan.concept.perspectives)
+    known = {p.id for p in perspectives}
+    c = plan.conversation
+    used = {n.perspective_id for n in c.notes} | {a.perspective_id for a in c.agreements}
+    if used - known:
+        perspectives.append(Perspective("", "Øvrigt", OTHER_COLOUR, "grå", ()))
+    return perspectives
+
+
+def _belongs(perspective: Perspective, perspective_id: str, known: set[str]) -> bool:
+    if perspective.id:
+        return perspective_id == perspective.id
+    return perspective_id not in known
+
+
+def _perspective(doc: DocxDocument, plan: _Plan, perspective: Perspective) -> None:
+    c, labels = plan.conversation, plan.concept.plan
+    known = {p.id for p in plan.concept.perspectives}
+    _band(_add(doc, HEADING_1, perspective.name), perspective.colour)
+
+    questions = [q for q in agenda(c, plan.concept) if q.perspective_id == perspective.id]
+    if questions:
+        _add(doc, HEADING_2, labels.questions)
+        for item in questions:
+            paragraph = _add(doc, QUESTION)
+            paragraph.add_run(f"{item.number}.\t{clean_text(item.text)}")
+            if item.extra:
+                extra = paragraph.add_run(" (arbejdspladsens spørgsmål)")
+                extra.italic, extra.font.color.rgb = True, _rgb(MUTED)
+
+    _add(doc, HEADING_2, labels.notes)
+    _notes(doc, [n for n in c.notes if _belongs(perspective, n.perspective_id, known)])
+
+    _add(doc, HEADING_2, labels.agreements)
+    _add(doc, GUIDANCE, labels.agreement_prompt)
+    agreements = [a for a in c.agreements if _belongs(perspective, a.perspective_id, known)]
+    _agreements(doc, agreements, perspective.colour)
+
+
+def _band(heading: Paragraph, hex_colour: str) -> None:
+    """The perspective's heading as a coloured band, like the coloured column of the paper plan."""
+    colour = hex_colour.lstrip("#")
+    p_pr = heading._p.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    for side in ("top", "left", "bottom", "right"):
+        border = OxmlElement(f"w:{side}")
+        border.set(qn("w:val"), "single")
+        border.set(qn("w:sz"), "4")
+        border.set(qn("w:space"), "3")
+        border.set(qn("w:color"), colour)
+        borders.append(border)
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), colour)
+    # pBdr and shd must follow keepNext/keepLines and precede spacing: insert by schema order.
+    p_pr.insert_element_before(
+        borders, "w:shd", "w:tabs", "w:spacing", "w:ind", "w:jc", "w:outlineLvl", "w:rPr"
+    )
+    p_pr.insert_element_before(
+        shading, "w:tabs", "w:spacing", "w:ind", "w:jc", "w:outlineLvl", "w:rPr"
+    )
+    for run in heading.runs:
+        run.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
+
+
+def _notes(doc: DocxDocument, notes: Sequence[Note]) -> None:
+    texts = [t for t in (clean_text(n.text).strip() for n in notes) if t]
+    if not texts:
+        doc.add_paragraph(NO_NOTES)
+    for text in texts:
+        _add(doc, BULLET).add_run(text)
+
+
+def _agreements(doc: DocxDocument, agreements: Sequence[Agreement], colour: str) -> None:
+    if not agreements:
+        doc.add_paragraph(NO_AGREEMENTS)
+        return
+    with_value = any(clean_text(a.value).strip() for a in agreements)
+    titles = ["Hvad", "Hvornår", "Hvem", "Ansvarlig", "Opfølgning"]
+    widths = [5.9, 2.7, 2.7, 2.8, 2.9]
+    if with_value:
+        titles.append("Værdi")
+        widths = [3.9, 2.5, 2.3, 2.3, 2.8, 3.2]
+    table = _table(doc, widths)
+    _header_row(table, titles, colour)
+    for a in agreements:
+        values = [a.what, a.when, a.who, a.responsible, _date_text(a.follow_up)]
+        if with_value:
+            values.append(a.value)
+        values = [clean_text(v).strip() or "–" for v in values]
+        for cell, value in zip(table.add_row().cells, values, strict=True):
+            _write(cell, value)
+        _keep_row_together(table, values)
+    doc.add_paragraph()  # air between the table and the next heading
+
+
+def _confidentiality(doc: DocxDocument, plan: _Plan) -> None:
+    _add(doc, HEADING_1, "Fortrolighed")
+    doc.add_paragraph(CONFIDENTIALITY_TEXT)
+    _add(doc, HEADING_2, "Det må videregives")
+    agreed = clean_text(plan.conversation.confidentiality).strip()
+    doc.add_paragraph(agreed or NO_CONFIDENTIALITY)
+
+
+def _follow_up(doc: DocxDocument, plan: _Plan) -> None:
+    c = plan.conversation
+    _add(doc, HEADING_1, "Opfølgning")
+    paragraph = doc.add_paragraph()
+    paragraph.add_run("Planen følges op: ").bold = True
+    paragraph.add_run(_date_text(c.next_follow_up) if c.next_follow_up else NEXT_CONVERSATION)
+    doc.add_paragraph(FOLLOW_UP_TEXT)
+
+    _add(doc, HEADING_2, "Aftalernes opfølgning")
+    names = {p.id: p.name for p in plan.concept.perspectives}
+    order = {p.id: i for i, p in enumerate(plan.concept.perspectives)}
+    dated = sorted(
+        ((day, a) for a in c.agreements if (day := _day(a.follow_up))),
+        key=lambda pair: (pair[0], order.get(pair[1].perspective_id, len(order))),
+    )
+    if not dated:
+        doc.add_paragraph("Ingen aftaler har en opfølgningsdato.")
+    else:
+        table = _table(doc, (3.2, 8.0, 2.4, 3.4))
+        _header_row(table, ("Dato", "Aftale", "Perspektiv", "Ansvarlig"), INK)
+        for day, a in dated:
+            values = [
+                _DANISH.date(day),
+                clean_text(a.what).strip() or "–",
+                names.get(a.perspective_id, "Øvrigt"),
+                clean_text(a.responsible).strip() or "–",
+            ]
+            for cell, value in zip(table.add_row().cells, values, strict=True):
+                _write(cell, value)
+            _keep_row_together(table, values)
+        doc.add_paragraph()
+    _add(doc, GUIDANCE, COPY_TEXT)
