@@ -23,6 +23,7 @@ from botframework.connector.auth import AuthenticationConstants
 from bot.boundary import on_turn_error
 from bot.endpoint import messages_endpoint
 from bot.handler import SamtaleguideBot
+from bot.observability import configure_logging
 from bot.services import Services
 from bot.teams import Teams
 from dialogs.concept import ConceptError, default_concept_path, load_concept
@@ -133,9 +134,7 @@ def main() -> None:
     except (SettingsError, ConceptError) as error:
         print(f"samtaleguide: cannot start: {error}", file=sys.stderr)
         raise SystemExit(2) from None
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(settings.log_level)
     print(f"Samtaleguide listening on http://{settings.host}:{settings.port}/api/messages")
     web.run_app(app, host=settings.host, port=settings.port, print=None)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -20,6 +21,7 @@ from botbuilder.schema import Activity
 
 from bot.handler import SamtaleguideBot
 from bot.identity import tenant_of
+from bot.observability import new_correlation
 
 log = logging.getLogger("samtaleguide.endpoint")
 
@@ -45,6 +47,8 @@ def messages_endpoint(
             raise
         except Exception:  # not JSON, or not deserialisable as an activity
             return _refuse(400, "malformed activity")
+        new_correlation(activity.id)
+        started = time.perf_counter()
         header = request.headers.get("Authorization", "")
         try:
             auth = await adapter.bot_framework_authentication.authenticate_request(activity, header)
@@ -59,8 +63,18 @@ def messages_endpoint(
         except Exception as error:
             log.warning("activity refused: %s", type(error).__name__)
             return _refuse(400, "malformed activity")
+        status = response.status if response else 201
+        log.info(
+            "activity handled",
+            extra={
+                "activity_type": activity.type,
+                "invoke": activity.name if activity.type == "invoke" else None,
+                "status": status,
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
         if response:
-            return web.json_response(data=serializer_helper(response.body), status=response.status)
+            return web.json_response(data=serializer_helper(response.body), status=status)
         return web.Response(status=201)
 
     return messages
