@@ -23,13 +23,17 @@ from botframework.connector.auth import AuthenticationConstants
 from bot.boundary import on_turn_error
 from bot.endpoint import messages_endpoint
 from bot.handler import SamtaleguideBot
+from bot.housekeeping import Housekeeping
 from bot.observability import configure_logging
+from bot.scheduler import every
 from bot.services import Services
 from bot.teams import Teams
 from dialogs.concept import ConceptError, default_concept_path, load_concept
 from settings import Settings, SettingsError
+from storage.documents import DocumentStore
 from storage.factory import open_conversation_store, open_document_store
 from storage.links import ROUTE, LinkSigner, download_route, secret_from
+from storage.protocols import ConversationStore
 
 BOT_KEY = web.AppKey("bot", SamtaleguideBot)
 REMINDERS_KEY = web.AppKey("reminders", asyncio.Task)
@@ -62,19 +66,20 @@ class _BotConfig:
             self.VALIDATE_AUTHORITY = True
 
 
-def create_app(settings: Settings) -> web.Application:
-    concept = load_concept(settings.concept_file or default_concept_path())
+def open_stores(settings: Settings) -> tuple[ConversationStore, DocumentStore, bytes]:
+    """The conversation store, the document store, and the local link secret (empty in Azure,
+    where links are SAS URLs), as the settings choose them."""
+    local = settings.storage_kind == "local-files"
+    link_secret = (
+        secret_from(settings.link_secret or None, settings.local_storage_dir / "link-secret")
+        if local
+        else b""
+    )
     store = open_conversation_store(
         connection_string=settings.storage_connection_string or None,
         account_url=settings.storage_account_url or None,
         container=settings.state_container,
         local_root=settings.local_storage_dir / "conversations",
-    )
-    local = settings.storage_kind == "local-files"
-    link_secret = (  # only the local store signs its own links; Azure hands out SAS links
-        secret_from(settings.link_secret or None, settings.local_storage_dir / "link-secret")
-        if local
-        else b""
     )
     documents = open_document_store(
         connection_string=settings.storage_connection_string or None,
@@ -84,6 +89,13 @@ def create_app(settings: Settings) -> web.Application:
         base_url=settings.base_url,
         link_secret=link_secret,
     )
+    return store, documents, link_secret
+
+
+def create_app(settings: Settings) -> web.Application:
+    concept = load_concept(settings.concept_file or default_concept_path())
+    store, documents, link_secret = open_stores(settings)
+    local = settings.storage_kind == "local-files"
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(_BotConfig(settings)))
     adapter.on_turn_error = on_turn_error
     teams = Teams(adapter, settings.app_id)
@@ -102,11 +114,20 @@ def create_app(settings: Settings) -> web.Application:
             {"status": "ok", "storage": settings.storage_kind, "concept": concept.id}
         )
 
+    housekeeping = Housekeeping(
+        store,
+        documents,
+        retention=timedelta(days=settings.retention_days),
+        unfinished_retention=timedelta(days=settings.unfinished_retention_days),
+    )
+    jobs = [
+        lambda: bot.reminders.run_once(services.clock().date()),
+        lambda: housekeeping.purge_expired(services.clock()),
+    ]
+
     async def start_reminders(app: web.Application) -> None:
         if settings.reminder_interval > 0:
-            app[REMINDERS_KEY] = asyncio.create_task(
-                bot.reminders.run_forever(settings.reminder_interval)
-            )
+            app[REMINDERS_KEY] = asyncio.create_task(every(settings.reminder_interval, jobs))
 
     async def close_store(app: web.Application) -> None:
         task = app.get(REMINDERS_KEY)

@@ -45,6 +45,8 @@ class Settings:
     public_base_url: str = ""
     link_secret: str = ""
     link_minutes: int = 15
+    retention_days: int = 400
+    unfinished_retention_days: int = 180
     openid_metadata_url: str = ""
 
     @property
@@ -137,6 +139,13 @@ class Settings:
         if not minutes.isdigit() or not 1 <= int(minutes) <= 24 * 60:
             raise SettingsError("PLAN_LINK_MINUTES", "must be a whole number of minutes, 1-1440")
 
+        days = {}
+        for name, default in (("RETENTION_DAYS", "400"), ("UNFINISHED_RETENTION_DAYS", "180")):
+            value = get(name, default)
+            if not value.isdigit() or not 1 <= int(value) <= 3650:
+                raise SettingsError(name, "must be a whole number of days, 1-3650")
+            days[name] = int(value)
+
         return cls(
             host=get("HOST", "127.0.0.1") or "127.0.0.1",
             port=int(port_text),
@@ -156,5 +165,7 @@ class Settings:
             public_base_url=base_url,
             link_secret=get("DOCUMENT_LINK_SECRET"),
             link_minutes=int(minutes),
+            retention_days=days["RETENTION_DAYS"],
+            unfinished_retention_days=days["UNFINISHED_RETENTION_DAYS"],
             openid_metadata_url=metadata,
         )

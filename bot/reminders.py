@@ -9,7 +9,6 @@ A reminder whose delivery fails after the claim is logged, not re-sent (at most 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import date
 
@@ -71,11 +70,3 @@ class FollowUpReminders:
                     await self.effects.services.teams.send(chat, card_message(card))
             except DeliveryFailed as error:
                 log.warning("follow-up reminder not delivered (%s)", error.status)
-
-    async def run_forever(self, interval: float) -> None:
-        while True:
-            try:
-                await self.run_once(self.effects.services.clock().date())
-            except Exception as error:  # keep the scheduler alive; the next round retries
-                log.error("reminder round failed: %s", type(error).__name__)
-            await asyncio.sleep(interval)

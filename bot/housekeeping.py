@@ -1,0 +1,84 @@
+"""Data protection over the stores: retention, and erasing one person on request.
+
+- ``purge_expired(now)`` deletes conversations (state and every stored plan) that were closed more
+  than ``retention`` ago, and conversations never finished that were created more than
+  ``unfinished_retention`` ago.
+- ``forget_person(ids)`` erases a person (Teams user id and/or Entra object id) from every
+  conversation they are in (``dialogs.privacy.forget``, saved with If-Match) and deletes the stored
+  plans of those conversations, which name them (participants keep their own downloaded copies,
+  and the leader has filed the PDF in the personnel folder).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from bot.conversations import PREFIX
+from dialogs.conversation import Conversation
+from dialogs.privacy import forget
+from storage.documents import DocumentStore
+from storage.protocols import ConversationStore
+from storage.update import update
+
+log = logging.getLogger("samtaleguide.housekeeping")
+
+
+class Housekeeping:
+    def __init__(
+        self,
+        store: ConversationStore,
+        documents: DocumentStore,
+        *,
+        retention: timedelta,
+        unfinished_retention: timedelta,
+    ) -> None:
+        self.store = store
+        self.documents = documents
+        self.retention = retention
+        self.unfinished_retention = unfinished_retention
+
+    def _expired(self, conversation: Conversation, now: datetime) -> bool:
+        if conversation.phase == "closed":
+            finished = datetime.fromisoformat(
+                conversation.live.finished_at or conversation.created_at
+            )
+            return now - finished > self.retention
+        return now - datetime.fromisoformat(conversation.created_at) > self.unfinished_retention
+
+    async def purge_expired(self, now: datetime) -> int:
+        deleted = 0
+        for key in await self.store.keys(PREFIX):
+            conversation, _ = await self.store.load(key)
+            if conversation is None or not self._expired(conversation, now):
+                continue
+            await self.documents.delete_conversation(conversation.id)
+            await self.store.delete(key)
+            deleted += 1
+        if deleted:
+            log.info("expired conversations deleted", extra={"count": deleted})
+        return deleted
+
+    async def forget_person(self, person_ids: frozenset[str]) -> int:
+        changed = 0
+        for key in await self.store.keys(PREFIX):
+
+            def transition(current: Conversation | None) -> tuple[Conversation, bool]:
+                if current is None:
+                    raise _Gone
+                erased = forget(current, person_ids)
+                return (current, False) if erased is None else (erased, True)
+
+            try:
+                conversation, erased = await update(self.store, key, transition)
+            except _Gone:
+                continue
+            if erased:
+                await self.documents.delete_conversation(conversation.id)
+                changed += 1
+        log.info("person erased on request", extra={"conversations": changed})
+        return changed
+
+
+class _Gone(Exception):
+    """The conversation was deleted meanwhile."""

@@ -1,0 +1,58 @@
+"""Administration from the command line, with the same settings as the bot.
+
+python manage.py forget ID [ID ...]   erase a person (Teams user id and/or Entra object id)
+                                      from every conversation, and delete the stored plans
+                                      that name them
+python manage.py purge                delete conversations past their retention period now
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import datetime, timedelta
+
+from app import open_stores
+from bot.housekeeping import Housekeeping
+from settings import Settings, SettingsError
+
+
+async def _run(command: str, ids: list[str], settings: Settings) -> int:
+    store, documents, _ = open_stores(settings)
+    housekeeping = Housekeeping(
+        store,
+        documents,
+        retention=timedelta(days=settings.retention_days),
+        unfinished_retention=timedelta(days=settings.unfinished_retention_days),
+    )
+    try:
+        if command == "forget":
+            count = await housekeeping.forget_person(frozenset(ids))
+            print(f"erased from {count} conversation(s)")
+        else:
+            count = await housekeeping.purge_expired(datetime.now())
+            print(f"deleted {count} expired conversation(s)")
+    finally:
+        await store.close()
+        await documents.close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="manage.py", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    forget = sub.add_parser("forget", help="erase a person from every conversation")
+    forget.add_argument("ids", nargs="+", help="Teams user id and/or Entra object id")
+    sub.add_parser("purge", help="delete conversations past their retention period")
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"manage.py: {error}", file=sys.stderr)
+        return 2
+    return asyncio.run(_run(args.command, getattr(args, "ids", []), settings))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
