@@ -5,6 +5,11 @@ turn. Throttling and transient answers (429, 412, 502, 504, and 500/503) are ret
 exponential backoff and full jitter, honouring ``Retry-After``; 403 (app not installed, or the bot
 blocked) raises ``Unreachable`` at once; other failures raise ``DeliveryFailed``. A failed call
 that is retried was not delivered, so a retry never delivers the same message twice.
+
+Pacing: Teams allows about 50 requests a second per app per tenant. Every request ``Teams`` makes
+(each attempt, retries included) first takes a token from its tenant's ``RateLimiter``, a token
+bucket of ``rate`` tokens a second holding at most ``burst``; so a large fan-out runs at the
+tenant's limit instead of hitting it and waiting out 429s. Waiting is first come, first served.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -33,6 +39,8 @@ T = TypeVar("T")
 
 RETRY_STATUSES = {412, 429, 500, 502, 503, 504}
 MAX_RETRY_AFTER = 30.0
+TENANT_RATE = 50.0  # requests a second per app per tenant (Teams' documented limit)
+TENANT_BURST = 1
 
 
 class DeliveryFailed(Exception):
@@ -88,13 +96,83 @@ async def with_retries(
     raise DeliveryFailed(None)  # pragma: no cover - the loop always returns or raises
 
 
-class Teams:
-    """Proactive sends, updates and 1:1 chats, each retried per ``policy``."""
+class RateLimiter:
+    """An async token bucket: ``rate`` tokens a second, at most ``burst`` saved up.
 
-    def __init__(self, adapter: BotAdapter, app_id: str, policy: RetryPolicy | None = None) -> None:
+    ``acquire`` reserves the next free slot synchronously and then sleeps until it, so callers are
+    served in the order they asked and the limiter is safe to share between tasks (and event
+    loops) without a lock. ``rate=None`` (or 0) means no limit.
+    """
+
+    def __init__(
+        self,
+        rate: float | None,
+        burst: int = TENANT_BURST,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        if rate is not None and rate < 0:
+            raise ValueError("rate must be positive (or None for no limit)")
+        if burst < 1:
+            raise ValueError("burst must be at least 1")
+        self.rate = rate or None
+        self.burst = burst
+        self._clock = clock
+        self._sleep = sleep
+        self._tokens = float(burst)
+        self._updated = clock()
+
+    def reserve(self) -> float:
+        """Take a token now, possibly one not refilled yet: the seconds to wait before using it."""
+        if self.rate is None:
+            return 0.0
+        now = self._clock()
+        self._tokens = min(float(self.burst), self._tokens + (now - self._updated) * self.rate)
+        self._updated = now
+        self._tokens -= 1.0
+        return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+
+    async def acquire(self) -> None:
+        delay = self.reserve()
+        if delay > 0:
+            await self._sleep(delay)
+
+
+class Teams:
+    """Proactive sends, updates and 1:1 chats, each paced per tenant and retried per ``policy``.
+
+    ``rate`` (requests a second, per tenant; ``None`` for no pacing) and ``burst`` configure the
+    per-tenant ``RateLimiter`` every request waits on.
+    """
+
+    def __init__(
+        self,
+        adapter: BotAdapter,
+        app_id: str,
+        policy: RetryPolicy | None = None,
+        *,
+        rate: float | None = TENANT_RATE,
+        burst: int = TENANT_BURST,
+    ) -> None:
         self._adapter = adapter
         self._app_id = app_id
         self.policy = policy or RetryPolicy()
+        self.rate = rate
+        self.burst = burst
+        self._limiters: dict[str, RateLimiter] = {}
+
+    def limiter(self, tenant_id: str) -> RateLimiter:
+        """The token bucket of one tenant (``""`` when the tenant is unknown)."""
+        limiter = self._limiters.get(tenant_id)
+        if limiter is None:
+            limiter = self._limiters[tenant_id] = RateLimiter(self.rate, self.burst)
+        return limiter
+
+    async def _paced(self, tenant_id: str, call: Callable[[], Awaitable[T]]) -> T:
+        """One attempt of ``call``, after waiting for a token of the tenant's bucket."""
+        await self.limiter(tenant_id).acquire()
+        return await call()
 
     def _reference(self, chat: ChatRef) -> ConversationReference:
         return ConversationReference(
@@ -128,7 +206,7 @@ class Teams:
                 response = await context.send_activity(activity)
                 return response.id if response else ""
 
-            return await self._in_chat(chat, work)
+            return await self._paced(chat.tenant_id, lambda: self._in_chat(chat, work))
 
         return await with_retries(once, self.policy)
 
@@ -140,7 +218,7 @@ class Teams:
                 activity.conversation = context.activity.conversation
                 await context.update_activity(activity)
 
-            await self._in_chat(chat, work)
+            await self._paced(chat.tenant_id, lambda: self._in_chat(chat, work))
 
         await with_retries(once, self.policy)
 
@@ -159,8 +237,11 @@ class Teams:
             created["id"] = context.activity.conversation.id
 
         async def once() -> None:
-            await self._adapter.create_conversation(
-                self._app_id, capture, params, home.channel_id, home.service_url, None
+            await self._paced(
+                home.tenant_id,
+                lambda: self._adapter.create_conversation(
+                    self._app_id, capture, params, home.channel_id, home.service_url, None
+                ),
             )
 
         await with_retries(once, self.policy)

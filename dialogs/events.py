@@ -55,6 +55,7 @@ class RecordUnreachable(Event):
 class ChooseKeywords(Event):
     keywords: tuple[str, ...]
     notes: dict[str, str] = field(default_factory=dict)
+    name: str = ""  # the chooser's display name, filling in one the people picker did not give
 
 
 @dataclass(frozen=True)

@@ -267,8 +267,11 @@ def _choose_keywords(
             notes[pid] = cleaned
     ordered = tuple(k for k in concept.keywords if k in chosen)
     changed_keywords = ordered != person.keywords
+    name = person.name
+    if name == person.user_id and e.name:  # invited by id only (people picker): learn the name
+        name = clean(e.name, "name") or name
     updated = _update_participant(
-        c, e.actor, keywords=ordered, prep_notes=notes, prepared_at=now.isoformat()
+        c, e.actor, keywords=ordered, prep_notes=notes, prepared_at=now.isoformat(), name=name
     )
     effects: tuple[Effect, ...] = ()
     if updated.everyone_prepared and (changed_keywords or c.keywords_shared_at is None):

@@ -27,10 +27,13 @@ async def choose_keywords(
     """``prep.keywords``: exactly three keywords of the concept, and private notes."""
     conversation_id = id_field(data, "conversation")
     conversation = await bot.conversations.get(conversation_id)
-    actor = resolve_actor(conversation, actor_of(context.activity))
+    person = actor_of(context.activity)
+    actor = resolve_actor(conversation, person)
     keywords = choices_field(data, INPUT_KEYWORDS, limit=40)
     notes = {p.id: text_field(data, note_input(p.id)) for p in bot.services.concept.perspectives}
-    event = ChooseKeywords(actor, keywords=keywords, notes=notes, request_id=context.activity.id)
+    event = ChooseKeywords(
+        actor, keywords=keywords, notes=notes, name=person.name, request_id=context.activity.id
+    )
     try:
         conversation, effects = await bot.conversations.execute(
             conversation_id, event, bot.services.clock()

@@ -178,3 +178,87 @@ async def test_setup_prompts_choices_and_sharing(
         card_text(card_of(a)) for a in connector.activities(group.id)
     )
     assert set(one_to_one_sends(connector).values()) == {1}  # nobody prompted twice
+
+
+async def test_a_mus_from_the_leaders_personal_chat_with_the_people_picker(
+    client: Client, server: BotServer, connector: ConnectorStandIn
+) -> None:
+    leader_chat = Chat("a:leader-personal", False, connector.service_url)
+    employee = MEMBERS[0]
+    await client.say(leader_chat, LEADER, "ny MUS")
+    setup = card_of(connector.activities(leader_chat.id)[-1])
+    picker = next(e for e in setup["body"] if e.get("id") == "participants")
+    assert picker["choices.data"]["dataset"] == "graph.microsoft.com/users"
+    await client.say(leader_chat, LEADER, "ny GRUS")
+    assert "gruppechatten" in card_text(card_of(connector.activities(leader_chat.id)[-1]))
+
+    # The people picker gives Entra object ids; a roster id from somewhere else is refused.
+    status, card = await client.press(
+        leader_chat, LEADER, "setup.save", setup_data(kind="MUS", participants="29:not-a-guid")
+    )
+    assert "Vælg en af mulighederne" in card_text(card)
+    status, card = await client.press(
+        leader_chat,
+        LEADER,
+        "setup.save",
+        setup_data(kind="MUS", participants=employee.aad, wording_q1=""),
+    )
+    assert status == 200 and "Opsætningen er gemt" in card_text(card)
+    conversation_id = card["actions"][0]["data"]["conversation"]
+    await server.settle()
+    prompt_chat = chat_for(connector, employee.aad)
+    prompt = card_text(card_of(connector.activities(prompt_chat)[0]))
+    assert "Forberedelse til MUS" in prompt
+    assert (
+        "Hvordan trives du helt grundlæggende med dit arbejde og dine opgaver?" in prompt
+    )  # du-form
+
+    # The employee answers from their own chat with their Teams id; the Entra id matches them.
+    status, card = await client.press(
+        Chat(prompt_chat, False, connector.service_url),
+        employee,
+        "prep.keywords",
+        {"conversation": conversation_id, "keywords": ",".join(GOOD)},
+    )
+    assert "Dine stikord er gemt" in card_text(card)
+    stored, _ = await server.services.store.load(f"conversations/{conversation_id}")
+    assert stored.participant(employee.aad).name == employee.name  # learnt on their first press
+
+
+async def test_the_leader_edits_the_setup_until_the_conversation_starts(
+    client: Client, server: BotServer, connector: ConnectorStandIn
+) -> None:
+    group = Chat("19:grus-edit@thread.v2", True, connector.service_url)
+    connector.set_roster(group.id, [LEADER.member(), *(m.member() for m in MEMBERS)])
+    status, card = await client.press(
+        group, LEADER, "setup.save", setup_data(participants=",".join(m.id for m in MEMBERS[:3]))
+    )
+    conversation_id = card["actions"][0]["data"]["conversation"]
+    await server.settle()
+    assert len(one_to_one_sends(connector)) == 4
+
+    status, card = await client.press(
+        group, MEMBERS[0], "setup.open", {"conversation": conversation_id, "kind": "GRUS"}
+    )
+    assert "Kun lederen" in card_text(card)
+    status, card = await client.press(
+        group, LEADER, "setup.open", {"conversation": conversation_id, "kind": "GRUS"}
+    )
+    assert "Redigér GRUS" in card_text(card)
+    edited = setup_data(
+        conversation=conversation_id,
+        participants=",".join(m.id for m in MEMBERS[:4]),
+        wording_q1="Ny ordlyd?",
+    )
+    status, card = await client.press(group, LEADER, "setup.save", edited)
+    assert "Ændringerne er gemt" in card_text(card)
+    await server.settle()
+    sends = one_to_one_sends(connector)
+    assert len(sends) == 5 and set(sends.values()) == {1}  # only the newcomer got a new message
+    updates = [r for r in connector.requests if r.op == "update" and r.status == 200]
+    assert len(updates) == 4  # everyone else's card was refreshed in place
+    assert all("Ny ordlyd?" in card_text(card_of(r.json)) for r in updates)
+
+    await client.press(group, LEADER, "live.start", {"conversation": conversation_id})
+    status, card = await client.press(group, LEADER, "setup.save", edited)
+    assert status == 200 and "ikke lade sig gøre på dette tidspunkt" in card_text(card)
