@@ -18,11 +18,13 @@ from botbuilder.schema import ChannelAccount
 
 from bot.conversations import Conversations
 from bot.effects import Effects
+from bot.identity import chat_of
 from bot.payload import BadPayload, parse_action
 from bot.plan_delivery import PlanDelivery
 from bot.reminders import FollowUpReminders
 from bot.replies import card_invoke_response, card_message, status_response
 from bot.services import Services
+from cards.common import plain
 from cards.errors import message_card, refusal_message
 from cards.help import help_card
 from cards.texts import Texts, texts_for
@@ -82,22 +84,13 @@ class SamtaleguideBot(TeamsActivityHandler):
     async def greet(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
         texts = texts_for(activity.locale)
-        conversation = activity.conversation
-        group = bool(
-            conversation
-            and (
-                conversation.is_group or conversation.conversation_type in ("groupChat", "channel")
-            )
-        )
-        if group:
+        name = (activity.from_property.name if activity.from_property else "") or ""
+        if chat_of(activity).is_group:
             greeting = texts.get("greeting.group")
+        elif name.strip():
+            greeting = texts.get("greeting.personal", name=plain(name.split()[0]))
         else:
-            name = (activity.from_property.name if activity.from_property else "") or ""
-            greeting = (
-                texts.get("greeting.personal", name=name.split(" ")[0])
-                .replace("Hej !", "Hej!")
-                .replace("Hi !", "Hi!")
-            )
+            greeting = texts.get("greeting.personal_anonymous")
         await turn_context.send_activity(card_message(help_card(texts), text=greeting))
 
     # --- card presses --------------------------------------------------------------------

@@ -23,6 +23,7 @@ from cards.errors import message_card, refusal_message
 from cards.setup import setup_card
 from cards.status import status_card
 from cards.texts import Texts
+from dialogs.concept import Concept
 from dialogs.conversation import Conversation, Person
 from dialogs.errors import DomainError, InvalidField, NotPermitted, WrongPhase
 from dialogs.events import SaveSetup
@@ -108,7 +109,7 @@ async def new_command(bot: SamtaleguideBot, context: TurnContext, texts: Texts, 
 
 
 def _event(
-    data: dict[str, Any], actor: str, people: dict[str, Person], picker: bool, concept: Any
+    data: dict[str, Any], actor: str, people: dict[str, Person], picker: bool, concept: Concept
 ) -> SaveSetup:
     ids = choices_field(data, setup_inputs.INPUT_PARTICIPANTS, limit=100)
     chosen: list[Person] = []

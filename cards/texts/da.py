@@ -217,4 +217,5 @@ TEXTS: dict[str, str] = {
     "previous.done": "✅ Udført",
     "previous.open": "⏳ Ikke markeret som udført",
     "previous.status": "Status",
+    "greeting.personal_anonymous": "Hej! Jeg er Samtaleguide. Jeg hjælper jer gennem udviklingssamtaler – MUS, LUS og GRUS – fra forberedelsen til den aftalte udviklingsplan. Skriv »hjælp« for at se, hvad jeg kan.",
 }

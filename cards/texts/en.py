@@ -212,4 +212,5 @@ TEXTS: dict[str, str] = {
     "previous.done": "✅ Done",
     "previous.open": "⏳ Not marked as done",
     "previous.status": "Status",
+    "greeting.personal_anonymous": "Hi! I'm Samtaleguide. I guide development conversations – MUS, LUS and GRUS – from preparation to the agreed development plan. Type “help” to see what I can do.",
 }
