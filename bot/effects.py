@@ -18,7 +18,7 @@ from bot.live_updates import CardUpdates
 from bot.replies import card_message, text_message
 from bot.services import Services
 from bot.teams import DeliveryFailed, Unreachable
-from cards.live import live_card, summary_card
+from cards.live import live_card
 from cards.preparation import preparation_card
 from cards.status import keywords_card, status_card
 from cards.texts import Texts, texts_for
@@ -56,12 +56,8 @@ class Effects:
             elif isinstance(effect, fx.UpdateLiveCard):
                 self._texts[conversation.id] = texts
                 await self.updates.request(conversation.id)
-            elif isinstance(effect, fx.ConversationFinished):
-                if self.plans is not None:
-                    await self.plans.deliver(conversation, texts)
-                else:
-                    summary = summary_card(conversation, self.services.concept, texts)
-                    await self.post_to_chat(conversation, summary)
+            elif isinstance(effect, fx.ConversationFinished) and self.plans is not None:
+                await self.plans.deliver(conversation, texts)
 
     async def post_live_card(self, conversation: Conversation, texts: Texts) -> None:
         """Post the shared live card in the conversation's chat and remember its message."""

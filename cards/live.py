@@ -5,11 +5,15 @@ first) and question in the leader's wording, progress, everyone's keywords (each
 brought into play), the current perspective's notes and the agreements so far, with forms to add
 notes and agreements. With ``viewer=None`` it is the shared card put in the chat; with a viewer it
 is that person's view (navigation only for the leader and co-facilitator; read-only for people
-who do not take part). ``summary_card`` lists the agreements once the conversation is closed.
+who do not take part). The 5 newest notes of the current perspective are shown, and as many of
+the agreements (newest kept) as fit in 70 KB (all of them in any ordinary conversation; all are
+in the plan); an agreement is edited in a form opened on the presser's own view
+(``agreement.open``). So the card stays under Teams' 80 KB even for 60 people.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -26,14 +30,16 @@ from cards.common import (
     subheading,
     text,
 )
-from cards.people import names, perspective_title
+from cards.people import names, perspective_title, short
 from cards.previous import previous_section
 from cards.texts import Texts
 from dialogs.agenda import AgendaItem, agenda
 from dialogs.concept import Concept
 from dialogs.conversation import Agreement, Conversation, Participant, covered_key
 
-MAX_SHOWN_AGREEMENTS = 25
+CARD_BUDGET = 70_000  # bytes: Teams refuses cards over ~100 KB; we stay well under 80 KB
+MIN_SHOWN_AGREEMENTS = 3
+MAX_SHOWN_NOTES = 5
 AGREEMENT_INPUTS = ("what", "when", "who", "responsible", "follow_up", "value")
 
 
@@ -52,8 +58,10 @@ def live_card(
     message: str | None = None,
     success: bool = False,
     values: dict[str, Any] | None = None,
+    editing: str | None = None,
 ) -> Card:
-    """``values`` (what the presser typed into a refused form) are put back into that form."""
+    """``values`` (what the presser typed into a refused form) are put back into that form;
+    ``editing`` opens that agreement's edit form on the presser's own view."""
     typed = {k: v for k, v in (values or {}).items() if isinstance(k, str) and isinstance(v, str)}
     items = agenda(conversation, concept)
     position = min(conversation.live.position, len(items) - 1)
@@ -71,7 +79,7 @@ def live_card(
     title = "live.closed_title" if closed else "live.title"
     body += [
         heading(texts.get(title, kind=conversation.kind)),
-        text(names(conversation), isSubtle=True, spacing="None"),
+        text(names(conversation, texts), isSubtle=True, spacing="None"),
     ]
     if viewer is not None and person is None:
         body.append(text(texts.get("live.readonly"), isSubtle=True))
@@ -87,10 +95,15 @@ def live_card(
     if not closed:
         notes = [n for n in conversation.notes if n.perspective_id == perspective.id]
         body.append(subheading(texts.get("live.notes", perspective=perspective.name)))
-        body += [text(plain(n.text), spacing="Small") for n in notes] or [
+        if len(notes) > MAX_SHOWN_NOTES:
+            earlier = len(notes) - MAX_SHOWN_NOTES
+            body.append(text(texts.get("live.more_notes", count=earlier), isSubtle=True))
+        body += [text(plain(n.text), spacing="Small") for n in notes[-MAX_SHOWN_NOTES:]] or [
             text(texts.get("live.no_notes"), isSubtle=True)
         ]
-    body += _agreements(conversation, concept, texts, data, participant_view)
+    agreements_at = len(body)
+    if participant_view and viewer is not None and editing:
+        body += _edit_form(conversation, concept, texts, data, editing, typed)
 
     actions: list[Element] = []
     if leads:
@@ -113,18 +126,14 @@ def live_card(
             actions.append(_goto(items, position, texts, data))
     if participant_view:
         actions.append(_note_form(concept, texts, data, perspective.id, typed))
+        inputs = _agreement_inputs(concept, texts, "new", perspective.id, None, typed, conversation)
+        save = execute(texts.get("live.save"), verbs.AGREEMENT_ADD, {**data, "form": "new"})
         actions.append(
-            _agreement_form(
-                concept,
-                texts,
-                data,
-                perspective.id,
-                None,
-                "live.add_agreement",
-                verbs.AGREEMENT_ADD,
-                typed,
-                conversation.participants,
-            )
+            {
+                "type": "Action.ShowCard",
+                "title": texts.get("live.add_agreement"),
+                "card": card(inputs, [save]),
+            }
         )
     if leads:
         actions.append(_finish_form(texts, data, typed))
@@ -135,16 +144,12 @@ def live_card(
         extra["refresh"] = {
             "action": {"type": "Action.Execute", "verb": verbs.LIVE_REFRESH, "data": data}
         }
-    return card(body, actions, **extra)
-
-
-def summary_card(conversation: Conversation, concept: Concept, texts: Texts) -> Card:
-    body: list[Element] = [
-        heading(texts.get("summary.title", kind=conversation.kind)),
-        text(texts.get("summary.intro")),
-    ]
-    body += _agreements(conversation, concept, texts, {}, False, limit=None)
-    return card(body)
+    result = card(body, actions, **extra)
+    budget = CARD_BUDGET - _size(result)
+    body[agreements_at:agreements_at] = _agreements(
+        conversation, texts, data, participant_view, budget
+    )
+    return result
 
 
 def _progress(items: tuple[AgendaItem, ...], current: AgendaItem, texts: Texts) -> str:
@@ -158,27 +163,31 @@ def _progress(items: tuple[AgendaItem, ...], current: AgendaItem, texts: Texts) 
 def _keywords(
     conversation: Conversation, texts: Texts, data: dict[str, Any], active: bool
 ) -> list[Element]:
-    out: list[Element] = [subheading(texts.get("live.keywords"))]
+    """Who chose what (✅ when it has come up), and one button per distinct chosen keyword: when
+    a keyword comes up, it has come up for everyone who chose it (at most 33 buttons)."""
     covered = set(conversation.live.covered)
-    for p in conversation.participants:
-        if not p.keywords:
-            continue
+    chosen = [p for p in conversation.participants if p.keywords]
+    if not chosen:
+        return []
+
+    def mark(p: Participant, keyword: str) -> str:
+        return f"✅ {keyword}" if covered_key(p.user_id, keyword) in covered else keyword
+
+    lines = [(short(p.name), ", ".join(mark(p, k) for k in p.keywords)) for p in chosen]
+    out: list[Element] = [subheading(texts.get("live.keywords")), facts(lines)]
+    if active:
+        distinct = dict.fromkeys(k for p in chosen for k in p.keywords)
         buttons = []
-        for keyword in p.keywords:
-            done = covered_key(p.user_id, keyword) in covered
+        for keyword in distinct:
+            owners = [p for p in chosen if keyword in p.keywords]
+            done = all(covered_key(p.user_id, keyword) in covered for p in owners)
             title = f"✅ {keyword}" if done else keyword
             buttons.append(
                 execute(
-                    title,
-                    verbs.KEYWORD_MARK,
-                    {**data, "owner": p.user_id, "keyword": keyword, "covered": not done},
+                    title, verbs.KEYWORD_MARK, {**data, "keyword": keyword, "covered": not done}
                 )
             )
-        out.append(text(plain(p.name), weight="Bolder", spacing="Small"))
-        if active:
-            out.append({"type": "ActionSet", "actions": buttons})
-        else:
-            out.append(text(", ".join(str(b["title"]) for b in buttons), spacing="None"))
+        out.append({"type": "ActionSet", "actions": buttons})
     return out
 
 
@@ -203,52 +212,71 @@ def _date(value: str, texts: Texts) -> str:
 
 
 def _agreements(
+    conversation: Conversation, texts: Texts, data: dict[str, Any], active: bool, budget: int
+) -> list[Element]:
+    """The agreements, newest last, each with "Redigér" and "Fjern" for participants: as many of
+    the newest as fit in ``budget`` bytes (all of them in any ordinary conversation)."""
+    out: list[Element] = [subheading(texts.get("live.agreements"))]
+    if not conversation.agreements:
+        return [*out, text(texts.get("live.no_agreements"), isSubtle=True)]
+    shown: list[Element] = []
+    budget -= _size(out) + 400  # room for the "… and N more" line
+    for agreement in reversed(conversation.agreements):
+        items: list[Element] = [_agreement_facts(agreement, texts)]
+        if active:
+            target = {**data, "agreement": agreement.id}
+            items.append(
+                {
+                    "type": "ActionSet",
+                    "actions": [
+                        execute(texts.get("live.edit"), verbs.AGREEMENT_OPEN, target),
+                        execute(texts.get("live.remove"), verbs.AGREEMENT_REMOVE, target),
+                    ],
+                }
+            )
+        element = {"type": "Container", "style": "emphasis", "items": items, "spacing": "Small"}
+        budget -= _size(element) + 1
+        if budget < 0 and len(shown) >= MIN_SHOWN_AGREEMENTS:
+            break
+        shown.append(element)
+    hidden = len(conversation.agreements) - len(shown)
+    if hidden > 0:
+        out.append(text(texts.get("live.more_agreements", count=hidden), isSubtle=True))
+    return out + shown[::-1]
+
+
+def _size(element: object) -> int:
+    return len(json.dumps(element).encode("ascii"))  # as sent: non-ASCII escaped
+
+
+def _edit_form(
     conversation: Conversation,
     concept: Concept,
     texts: Texts,
     data: dict[str, Any],
-    active: bool,
-    limit: int | None = MAX_SHOWN_AGREEMENTS,
+    agreement_id: str,
+    typed: dict[str, str],
 ) -> list[Element]:
-    out: list[Element] = [subheading(texts.get("live.agreements"))]
-    if not conversation.agreements:
-        return [*out, text(texts.get("live.no_agreements"), isSubtle=True)]
-    shown = conversation.agreements if limit is None else conversation.agreements[-limit:]
-    for perspective in concept.perspectives:
-        mine = [a for a in shown if a.perspective_id == perspective.id]
-        if not mine:
-            continue
-        out.append(text(perspective_title(perspective), weight="Bolder"))
-        for agreement in mine:
-            items: list[Element] = [_agreement_facts(agreement, texts)]
-            if active:
-                target = {**data, "agreement": agreement.id}
-                items.append(
-                    {
-                        "type": "ActionSet",
-                        "actions": [
-                            _agreement_form(
-                                concept,
-                                texts,
-                                target,
-                                agreement.perspective_id,
-                                agreement,
-                                "live.edit",
-                                verbs.AGREEMENT_EDIT,
-                                None,
-                                conversation.participants,
-                            ),
-                            execute(texts.get("live.remove"), verbs.AGREEMENT_REMOVE, target),
-                        ],
-                    }
-                )
-            out.append(
-                {"type": "Container", "style": "emphasis", "items": items, "spacing": "Small"}
-            )
-    hidden = len(conversation.agreements) - len(shown)
-    if hidden:
-        out.append(text(texts.get("live.more_agreements", count=hidden), isSubtle=True))
-    return out
+    agreement = next((a for a in conversation.agreements if a.id == agreement_id), None)
+    if agreement is None:
+        return []
+    inputs = _agreement_inputs(
+        concept, texts, agreement.id, agreement.perspective_id, agreement, typed, conversation
+    )
+    target = {**data, "agreement": agreement.id, "form": agreement.id}
+    save = execute(texts.get("live.save"), verbs.AGREEMENT_EDIT, target, style="positive")
+    return [
+        {
+            "type": "Container",
+            "id": "edit",
+            "style": "accent",
+            "items": [
+                subheading(texts.get("live.edit_title")),
+                *inputs,
+                {"type": "ActionSet", "actions": [save]},
+            ],
+        }
+    ]
 
 
 def _perspective_choice(concept: Concept, texts: Texts, input_id: str, selected: str) -> Element:
@@ -286,34 +314,41 @@ def _note_form(
     }
 
 
-def _agreement_form(
+def _agreement_inputs(
     concept: Concept,
     texts: Texts,
-    data: dict[str, Any],
+    form: str,
     perspective_id: str,
     agreement: Agreement | None,
-    title_key: str,
-    verb: str,
-    typed: dict[str, str] | None = None,
-    people: tuple[Participant, ...] = (),
-) -> Element:
-    form = agreement.id if agreement else "new"
+    typed: dict[str, str],
+    conversation: Conversation,
+) -> list[Element]:
+    """The inputs of one agreement form (``new``, or an agreement's id), prefilled from what was
+    typed, else from the agreement."""
 
     def value(name: str) -> dict[str, str]:
-        current = (typed or {}).get(field_id(form, name)) or (
+        current = typed.get(field_id(form, name)) or (
             getattr(agreement, name, "") if agreement else ""
         )
         return {"value": current} if current else {}
 
     labels = {"follow_up": texts.get("live.follow_up_hint"), "value": texts.get("live.value_hint")}
     body: list[Element] = [
-        _perspective_choice(concept, texts, field_id(form, "perspective"), perspective_id)
+        _perspective_choice(
+            concept,
+            texts,
+            field_id(form, "perspective"),
+            typed.get(field_id(form, "perspective")) or perspective_id,
+        )
     ]
     for name in AGREEMENT_INPUTS:
         if name == "responsible":
             input_id = field_id(form, name)
-            typed_id = (typed or {}).get(input_id, "")
-            body.append(_responsible_choice(people, texts, input_id, typed_id, agreement))
+            body.append(
+                _responsible_choice(
+                    conversation.participants, texts, input_id, typed.get(input_id, ""), agreement
+                )
+            )
             continue
         element: Element = {
             "type": "Input.Date" if name == "follow_up" else "Input.Text",
@@ -331,11 +366,7 @@ def _agreement_form(
         elif name != "follow_up":
             element["maxLength"] = 500 if name == "value" else 200
         body.append(element)
-    return {
-        "type": "Action.ShowCard",
-        "title": texts.get(title_key),
-        "card": card(body, [execute(texts.get("live.save"), verb, {**data, "form": form})]),
-    }
+    return body
 
 
 def _responsible_choice(
@@ -351,7 +382,7 @@ def _responsible_choice(
         "id": input_id,
         "label": texts.get("field.responsible"),
         "style": "compact",
-        "choices": [{"title": plain(p.name) or p.user_id, "value": p.user_id} for p in people],
+        "choices": [{"title": short(p.name) or p.user_id, "value": p.user_id} for p in people],
     }
     chosen = typed or (agreement.responsible_id if agreement else "")
     if chosen:

@@ -25,8 +25,20 @@ def perspective_title(perspective: Perspective) -> str:
     return f"{mark} {perspective.name}"
 
 
-def names(conversation: Conversation) -> str:
-    return ", ".join(plain(p.name) for p in conversation.participants)
+SHORT_NAME = 40
+MANY_PEOPLE = 12
+
+
+def short(name: str) -> str:
+    """A name as cards show it: escaped, and cut at 40 characters (the plan has it in full)."""
+    return plain(name if len(name) <= SHORT_NAME else name[: SHORT_NAME - 1].rstrip() + "…")
+
+
+def names(conversation: Conversation, texts: Texts | None = None) -> str:
+    """Everyone's names, or for a big group just how many they are."""
+    if texts is not None and len(conversation.participants) > MANY_PEOPLE:
+        return texts.get("live.people", count=len(conversation.participants))
+    return ", ".join(short(p.name) for p in conversation.participants)
 
 
 def when(conversation: Conversation, texts: Texts) -> str:

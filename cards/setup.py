@@ -162,7 +162,12 @@ def _current_values(conversation: Conversation | None, kind: str) -> dict[str, A
 def _input(kind: str, input_id: str, label: str, current: dict[str, Any], **props: Any) -> Element:
     element: Element = {"type": kind, "id": input_id, "label": label, **props}
     value = current.get(input_id)
-    if value not in (None, ""):
+    if value in (None, ""):
+        return element
+    if kind == "Input.Number":  # the schema wants a number here, not a string
+        if str(value).isdigit():
+            element["value"] = int(value)
+    else:
         element["value"] = str(value)
     return element
 

@@ -90,6 +90,8 @@ class Move(Event):
 
 @dataclass(frozen=True)
 class MarkKeyword(Event):
+    """A chosen keyword came up (or not): for ``owner_id``, or for everyone who chose it ("")."""
+
     owner_id: str
     keyword: str
     covered: bool = True

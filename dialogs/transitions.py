@@ -323,11 +323,15 @@ def _move(c: Conversation, e: ev.Move, concept: Concept, _: datetime) -> Result:
 def _mark_keyword(c: Conversation, e: ev.MarkKeyword, _: Concept, __: datetime) -> Result:
     _phase(c, "live")
     _member(c, e.actor)
-    owner = c.participant(e.owner_id)
-    if owner is None or e.keyword not in owner.keywords:
+    owners = [
+        p for p in c.participants if e.keyword in p.keywords and e.owner_id in ("", p.user_id)
+    ]
+    if not owners:
         raise UnknownItem("no such chosen keyword", item="keyword")
-    key = covered_key(e.owner_id, e.keyword)
-    covered = tuple(k for k in c.live.covered if k != key) + ((key,) if e.covered else ())
+    keys = {covered_key(p.user_id, e.keyword) for p in owners}
+    covered = tuple(k for k in c.live.covered if k not in keys)
+    if e.covered:
+        covered += tuple(sorted(keys))
     return replace(c, live=replace(c.live, covered=covered)), (UpdateLiveCard(),)
 
 

@@ -51,6 +51,7 @@ def verb_table(bot: SamtaleguideBot) -> dict[str, VerbHandler]:
         verbs.KEYWORD_MARK: live.mark_keyword,
         verbs.NOTE_ADD: live.add_note,
         verbs.AGREEMENT_ADD: live.add_agreement,
+        verbs.AGREEMENT_OPEN: live.open_agreement,
         verbs.AGREEMENT_EDIT: live.edit_agreement,
         verbs.AGREEMENT_REMOVE: live.remove_agreement,
         verbs.LIVE_FINISH: live.finish,

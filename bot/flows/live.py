@@ -21,8 +21,9 @@ from cards.live import AGREEMENT_INPUTS, field_id, live_card
 from cards.status import status_card
 from cards.texts import Texts
 from dialogs import events as ev
+from dialogs.access import member
 from dialogs.conversation import Conversation
-from dialogs.errors import DomainError, StaleCard
+from dialogs.errors import DomainError, StaleCard, UnknownItem
 
 if TYPE_CHECKING:
     from bot.handler import SamtaleguideBot
@@ -36,6 +37,7 @@ async def _run(
     texts: Texts,
     done: str | None = None,
     typed: dict[str, Any] | None = None,
+    editing: str | None = None,
 ) -> dict:
     """One live event; a refusal answers with the fresh card, the refusal on top and what the
     presser typed (``typed``) put back into the form."""
@@ -55,6 +57,7 @@ async def _run(
             message=refusal_message(refusal, texts),
             success=success,
             values=typed,
+            editing=editing,
         )
     services.spawn(bot.effects.carry_out(conversation, effects, texts))
     return live_card(
@@ -152,7 +155,7 @@ async def mark_keyword(
     _, actor = await _actor(bot, context, conversation_id)
     event = ev.MarkKeyword(
         actor,
-        owner_id=id_field(data, "owner"),
+        owner_id=text_field(data, "owner"),
         keyword=id_field(data, "keyword"),
         covered=bool_field(data, "covered"),
         request_id=context.activity.id,
@@ -207,8 +210,27 @@ async def edit_agreement(
         request_id=context.activity.id,
     )
     return await _run(
-        bot, context, conversation_id, event, texts, "live.updated_agreement", typed=data
+        bot,
+        context,
+        conversation_id,
+        event,
+        texts,
+        "live.updated_agreement",
+        typed=data,
+        editing=agreement_id,
     )
+
+
+async def open_agreement(
+    bot: SamtaleguideBot, context: TurnContext, data: dict[str, Any], texts: Texts
+) -> dict:
+    """``agreement.open``: the presser's own view with that agreement's edit form open."""
+    conversation, actor = await _actor(bot, context, id_field(data, "conversation"))
+    member(conversation, actor)
+    agreement_id = id_field(data, "agreement")
+    if all(a.id != agreement_id for a in conversation.agreements):
+        raise UnknownItem("no such agreement", item="agreement")
+    return live_card(conversation, bot.services.concept, texts, viewer=actor, editing=agreement_id)
 
 
 async def remove_agreement(

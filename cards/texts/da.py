@@ -185,8 +185,6 @@ TEXTS: dict[str, str] = {
     "live.value_hint": "Værdi for den enkelte, arbejdsfællesskabet og/eller borgerne (valgfrit)",
     "live.readonly": "Du deltager ikke i samtalen og kan kun se kortet.",
     "live.refresh_note": "Kortet opdateres automatisk for op til 60 personer; ellers tryk »Opdatér«.",
-    "summary.title": "{kind} – aftalerne",
-    "summary.intro": "Samtalen er afsluttet. Her er jeres aftaler; udviklingsplanen følger.",
     "live.confidentiality": "Fortrolighed: hvad må videregives, og til hvem?",
     "live.confidentiality_hint": "Fx »Aftale 2 må deles med uddannelseskoordinatoren«. Lad feltet stå tomt, hvis intet må videregives.",
     "live.finish_intro": "Når samtalen afsluttes, kan intet længere ændres, og udviklingsplanen bliver lavet.",
@@ -218,4 +216,7 @@ TEXTS: dict[str, str] = {
     "previous.open": "⏳ Ikke markeret som udført",
     "previous.status": "Status",
     "greeting.personal_anonymous": "Hej! Jeg er Samtaleguide. Jeg hjælper jer gennem udviklingssamtaler – MUS, LUS og GRUS – fra forberedelsen til den aftalte udviklingsplan. Skriv »hjælp« for at se, hvad jeg kan.",
+    "live.edit_title": "Redigér aftalen",
+    "live.more_notes": "… {count} tidligere noter under dette perspektiv står i udviklingsplanen.",
+    "live.people": "{count} deltagere",
 }

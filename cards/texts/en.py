@@ -180,8 +180,6 @@ TEXTS: dict[str, str] = {
     "live.value_hint": "Value for the person, the work community and/or the citizens (optional)",
     "live.readonly": "You don't take part in this conversation and can only view the card.",
     "live.refresh_note": "The card refreshes by itself for up to 60 people; otherwise press “Refresh”.",
-    "summary.title": "{kind} – the agreements",
-    "summary.intro": "The conversation is finished. Here are your agreements; the development plan follows.",
     "live.confidentiality": "Confidentiality: what may be passed on, and to whom?",
     "live.confidentiality_hint": "E.g. “Agreement 2 may be shared with the training coordinator”. Leave empty if nothing may be passed on.",
     "live.finish_intro": "Once the conversation is finished nothing can change, and the development plan is made.",
@@ -213,4 +211,7 @@ TEXTS: dict[str, str] = {
     "previous.open": "⏳ Not marked as done",
     "previous.status": "Status",
     "greeting.personal_anonymous": "Hi! I'm Samtaleguide. I guide development conversations – MUS, LUS and GRUS – from preparation to the agreed development plan. Type “help” to see what I can do.",
+    "live.edit_title": "Edit the agreement",
+    "live.more_notes": "… {count} earlier notes under this perspective are in the development plan.",
+    "live.people": "{count} participants",
 }
