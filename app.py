@@ -138,7 +138,10 @@ def create_app(settings: Settings) -> web.Application:
         await documents.close()
 
     app = web.Application(client_max_size=MAX_BODY)
-    app.router.add_post("/api/messages", messages_endpoint(adapter, bot, settings.allowed_tenants))
+    app.router.add_post(
+        "/api/messages",
+        messages_endpoint(adapter, bot, settings.allowed_tenants, settings.locale_override),
+    )
     app.router.add_get("/healthz", healthz)
     if local:
         app.router.add_get(ROUTE, download_route(documents, LinkSigner(link_secret)))

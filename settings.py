@@ -46,6 +46,7 @@ class Settings:
     link_secret: str = ""
     link_minutes: int = 15
     retention_days: int = 400
+    locale_override: str = ""
     unfinished_retention_days: int = 180
     openid_metadata_url: str = ""
 
@@ -146,6 +147,10 @@ class Settings:
                 raise SettingsError(name, "must be a whole number of days, 1-3650")
             days[name] = int(value)
 
+        locale = get("LOCALE_OVERRIDE")
+        if locale and not re.match(r"^[a-z]{2}(-[A-Z]{2})?$", locale):
+            raise SettingsError("LOCALE_OVERRIDE", "must be a locale such as da-DK or en-US")
+
         return cls(
             host=get("HOST", "127.0.0.1") or "127.0.0.1",
             port=int(port_text),
@@ -166,6 +171,7 @@ class Settings:
             link_secret=get("DOCUMENT_LINK_SECRET"),
             link_minutes=int(minutes),
             retention_days=days["RETENTION_DAYS"],
+            locale_override=locale,
             unfinished_retention_days=days["UNFINISHED_RETENTION_DAYS"],
             openid_metadata_url=metadata,
         )

@@ -45,7 +45,7 @@ class Effects:
         self, conversation: Conversation, effects: tuple[fx.Effect, ...], texts: Texts
     ) -> None:
         for effect in effects:
-            if isinstance(effect, fx.SendPrompts):
+            if isinstance(effect, fx.SendPrompts | fx.RefreshPrompts):
                 await self.prompt(conversation, effect.user_ids, texts)
             elif isinstance(effect, fx.SendReminders):
                 await self.remind(conversation, effect.user_ids, texts)

@@ -33,7 +33,10 @@ def _refuse(status: int, reason: str) -> web.Response:
 
 
 def messages_endpoint(
-    adapter: CloudAdapter, bot: SamtaleguideBot, allowed_tenants: frozenset[str]
+    adapter: CloudAdapter,
+    bot: SamtaleguideBot,
+    allowed_tenants: frozenset[str],
+    locale_override: str = "",
 ) -> Handler:
     async def messages(request: web.Request) -> web.StreamResponse:
         if "application/json" not in request.headers.get("Content-Type", ""):
@@ -47,6 +50,8 @@ def messages_endpoint(
             raise
         except Exception:  # not JSON, or not deserialisable as an activity
             return _refuse(400, "malformed activity")
+        if locale_override:  # the Agents Playground always says en-US
+            activity.locale = locale_override
         new_correlation(activity.id)
         started = time.perf_counter()
         header = request.headers.get("Authorization", "")

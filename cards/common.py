@@ -23,6 +23,14 @@ def plain(text: str) -> str:
     return _DASH_START.sub(r"\1\\-\2", escaped)
 
 
+_ORDINAL = re.compile(r"^(\d+)\. ")
+
+
+def safe_date(value: str) -> str:
+    """``15. december 2026`` would render as a numbered list item in a card: escape the dot."""
+    return _ORDINAL.sub(r"\1\\. ", value)
+
+
 def card(body: list[Element], actions: list[Element] | None = None, **extra: Any) -> Card:
     result: Card = {
         "type": "AdaptiveCard",

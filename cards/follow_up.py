@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import date
 
 from cards import verbs
-from cards.common import Card, Element, card, execute, facts, heading, notice, plain, text
+from cards.common import (
+    Card,
+    Element,
+    card,
+    execute,
+    facts,
+    heading,
+    notice,
+    plain,
+    safe_date,
+    text,
+)
 from cards.texts import Texts
 from dialogs.conversation import Agreement, Conversation
 
@@ -29,7 +40,10 @@ def follow_up_card(
             [
                 (texts.get("field.what"), plain(agreement.what)),
                 (texts.get("field.responsible"), plain(agreement.responsible)),
-                (texts.get("field.follow_up"), texts.date(date.fromisoformat(follow_up.due))),
+                (
+                    texts.get("field.follow_up"),
+                    safe_date(texts.date(date.fromisoformat(follow_up.due))),
+                ),
             ]
         ),
     ]

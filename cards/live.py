@@ -14,7 +14,7 @@ in the plan); an agreement is edited in a form opened on the presser's own view
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from cards import verbs
@@ -27,6 +27,7 @@ from cards.common import (
     heading,
     notice,
     plain,
+    safe_date,
     subheading,
     text,
 )
@@ -83,6 +84,8 @@ def live_card(
     ]
     if viewer is not None and person is None:
         body.append(text(texts.get("live.readonly"), isSubtle=True))
+    if conversation.live.last_change:
+        body.append(_last_change(conversation, texts))
     if not closed:
         body += [
             subheading(perspective_title(perspective)),
@@ -152,6 +155,16 @@ def live_card(
     return result
 
 
+def _last_change(conversation: Conversation, texts: Texts) -> Element:
+    """ "Seneste: Lene tilføjede en aftale (kl. 10:32)" – the shared card shows every change land."""
+    live = conversation.live
+    actor = conversation.participant(live.last_actor)
+    name = short(actor.name) if actor else texts.get("live.someone")
+    at = datetime.fromisoformat(live.last_at).strftime("%H:%M") if live.last_at else ""
+    what = texts.get(f"live.change.{live.last_change}", name=name)
+    return text(texts.get("live.last_change", change=what, at=at), isSubtle=True, spacing="Small")
+
+
 def _progress(items: tuple[AgendaItem, ...], current: AgendaItem, texts: Texts) -> str:
     nine = [i for i in items if not i.extra]
     if current.extra:
@@ -174,7 +187,8 @@ def _keywords(
         return f"✅ {keyword}" if covered_key(p.user_id, keyword) in covered else keyword
 
     lines = [(short(p.name), ", ".join(mark(p, k) for k in p.keywords)) for p in chosen]
-    out: list[Element] = [subheading(texts.get("live.keywords")), facts(lines)]
+    title = texts.get("live.keywords" if active else "live.keywords_plain")
+    out: list[Element] = [subheading(title), facts(lines)]
     if active:
         distinct = dict.fromkeys(k for p in chosen for k in p.keywords)
         buttons = []
@@ -208,7 +222,7 @@ def _agreement_facts(agreement: Agreement, texts: Texts) -> Element:
 
 
 def _date(value: str, texts: Texts) -> str:
-    return texts.date(date.fromisoformat(value)) if value else ""
+    return safe_date(texts.date(date.fromisoformat(value))) if value else ""
 
 
 def _agreements(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from cards.common import plain
+from cards.common import plain, safe_date
 from cards.texts import Texts
 from dialogs.concept import Perspective
 from dialogs.conversation import Conversation
@@ -44,7 +44,7 @@ def names(conversation: Conversation, texts: Texts | None = None) -> str:
 def when(conversation: Conversation, texts: Texts) -> str:
     if not conversation.setup.starts_at:
         return texts.get("prep.not_scheduled")
-    return texts.moment(datetime.fromisoformat(conversation.setup.starts_at))
+    return safe_date(texts.moment(datetime.fromisoformat(conversation.setup.starts_at)))
 
 
 def form(conversation: Conversation, texts: Texts) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from cards.common import Element, facts, plain, subheading, text
+from cards.common import Element, facts, plain, safe_date, subheading, text
 from cards.texts import Texts
 from dialogs.conversation import PreviousPlan
 
@@ -12,7 +12,7 @@ from dialogs.conversation import PreviousPlan
 def previous_section(previous: PreviousPlan | None, texts: Texts) -> list[Element]:
     if previous is None:
         return []
-    finished = texts.date(datetime.fromisoformat(previous.finished_at).date())
+    finished = texts.date(datetime.fromisoformat(previous.finished_at).date())  # mid-sentence
     out: list[Element] = [
         subheading(texts.get("previous.title")),
         text(texts.get("previous.intro", date=finished), isSubtle=True),
@@ -27,7 +27,10 @@ def previous_section(previous: PreviousPlan | None, texts: Texts) -> list[Elemen
             pairs.append((texts.get("field.responsible"), plain(agreement.responsible)))
         if agreement.follow_up:
             pairs.append(
-                (texts.get("field.follow_up"), texts.date(date.fromisoformat(agreement.follow_up)))
+                (
+                    texts.get("field.follow_up"),
+                    safe_date(texts.date(date.fromisoformat(agreement.follow_up))),
+                )
             )
         pairs.append((texts.get("previous.status"), status))
         out.append(

@@ -151,6 +151,9 @@ class LiveState:
     card_activity_id: str | None = None
     started_at: str | None = None
     finished_at: str | None = None
+    last_change: str = ""  # what the last accepted change was (e.g. "agreement_added") ...
+    last_actor: str = ""  # ... who made it ...
+    last_at: str = ""  # ... and when: shown on the shared card, so everyone sees it landed
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,13 @@ class SendPrompts(Effect):
 
 
 @dataclass(frozen=True)
+class RefreshPrompts(Effect):
+    """Update already delivered preparation cards in place (e.g. locked once the meeting starts)."""
+
+    user_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class SendReminders(Effect):
     user_ids: tuple[str, ...]
 

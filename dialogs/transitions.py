@@ -39,6 +39,7 @@ from dialogs.effects import (
     Effect,
     PostKeywordSummary,
     PostLiveCard,
+    RefreshPrompts,
     SendPrompts,
     SendReminders,
     UpdateLiveCard,
@@ -105,6 +106,12 @@ def apply(conversation: Conversation, event: ev.Event, concept: Concept, now: da
     updated, effects = handler(conversation, event, concept, now)
     if updated is conversation and not effects:
         return conversation, ()  # nothing changed: nothing to save
+    change = LIVE_CHANGES.get(type(event))
+    if change:
+        live = replace(
+            updated.live, last_change=change, last_actor=event.actor, last_at=now.isoformat()
+        )
+        updated = replace(updated, live=live)
     processed = conversation.processed
     if event.request_id:
         processed = (*processed, event.request_id)[-PROCESSED_MEMORY:]
@@ -299,7 +306,9 @@ def _remind(c: Conversation, e: ev.RemindUnprepared, _: Concept, __: datetime) -
 def _start(c: Conversation, e: ev.StartLive, _: Concept, now: datetime) -> Result:
     _phase(c, "preparation")
     _facilitator(c, e.actor)
-    return replace(c, phase="live", live=LiveState(started_at=now.isoformat())), (PostLiveCard(),)
+    delivered = tuple(p.user_id for p in c.participants if p.prompt_activity_id)
+    started = replace(c, phase="live", live=LiveState(started_at=now.isoformat()))
+    return started, (PostLiveCard(), RefreshPrompts(delivered))
 
 
 def _record_live_card(c: Conversation, e: ev.RecordLiveCard, _: Concept, __: datetime) -> Result:
@@ -480,6 +489,16 @@ def _move_follow_up(c: Conversation, e: ev.MoveFollowUp, _: Concept, now: dateti
         raise InvalidField("a date is needed", field="follow_up", reason="required")
     return _with_follow_up(c, replace(found, due=due, reminded_on="", done_at="")), ()
 
+
+LIVE_CHANGES: dict[type, str] = {
+    ev.Move: "moved",
+    ev.MarkKeyword: "keyword_marked",
+    ev.AddNote: "note_added",
+    ev.AddAgreement: "agreement_added",
+    ev.EditAgreement: "agreement_edited",
+    ev.RemoveAgreement: "agreement_removed",
+    ev.Finish: "finished",
+}
 
 _HANDLERS: dict[type, Callable[[Conversation, Any, Concept, datetime], Result]] = {
     ev.SaveSetup: _save_setup,

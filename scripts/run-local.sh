@@ -54,7 +54,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 echo "run-local: starting the bot: ${bot_cmd[*]} (HOST=$HOST PORT=$PORT)"
-HOST=$HOST PORT=$PORT "${bot_cmd[@]}" &
+HOST=$HOST PORT=$PORT LOCALE_OVERRIDE=${LOCALE_OVERRIDE-da-DK} "${bot_cmd[@]}" &
 pids+=($!)
 
 if ! wait_for "${pids[0]}" "$bot_url/healthz"; then

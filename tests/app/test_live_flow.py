@@ -101,7 +101,9 @@ async def test_a_grus_of_eight_walks_the_questions_while_agreements_land_concurr
     assert status == 200 and "Samtalen er startet" in card_text(card)
     await settle(first, second)
     live_message = connector.activities(group.id)[-1]
-    live_id = connector.sent[-1].activity_id
+    live_id = [x for x in connector.sent if x.conversation_id == group.id and x.op == "send"][
+        -1
+    ].activity_id
     assert "Hvordan trives I helt grundlæggende med jeres arbejde og opgaver?" in card_text(
         card_of(live_message)
     )
@@ -157,6 +159,15 @@ async def test_a_grus_of_eight_walks_the_questions_while_agreements_land_concurr
     for n in range(20):
         assert f"Aftale nummer {n:02d} \\<b\\>\\*fed\\*\\</b\\>" in final  # escaped, as typed
     assert "Spørgsmål 9 af 9" in final
+    assert "Seneste: " in final  # the shared card says what changed last, and who did it
+    prompts_locked = [
+        card_text(card_of(r.json))
+        for r in connector.requests
+        if r.op == "update" and r.conversation_id != group.id
+    ]
+    assert len(prompts_locked) == len(EVERYONE) and all(
+        "ikke længere ændres" in t for t in prompts_locked
+    )
     edits = [r for r in connector.requests if r.op == "update" and r.conversation_id == group.id]
     assert 0 < len(edits) < 29
 

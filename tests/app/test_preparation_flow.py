@@ -88,7 +88,7 @@ async def test_setup_prompts_choices_and_sharing(
         "Hvornår motiveres I, og hvad skaber arbejdsglæde for jer og jeres kollegaer?"
         in card_text(prompt)
     )
-    assert "2. marts 2099 kl. 09:30" in card_text(prompt)
+    assert "2\\. marts 2099 kl. 09:30" in card_text(prompt)  # escaped: not a numbered list
     warning = card_of(connector.activities(group.id)[-1])
     assert f"{BLOCKED.name} kunne ikke nås" in card_text(warning)
     assert (await stored(server, conversation_id)).participant(BLOCKED.id).unreachable

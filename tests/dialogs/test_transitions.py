@@ -14,6 +14,7 @@ from dialogs.effects import (
     ConversationFinished,
     PostKeywordSummary,
     PostLiveCard,
+    RefreshPrompts,
     SendPrompts,
     SendReminders,
     UpdateLiveCard,
@@ -254,7 +255,7 @@ def test_remind_targets_only_the_unprepared(concept: Concept) -> None:
 
 def test_live_walk_and_agreements(concept: Concept) -> None:
     conv, effects = apply(prepared(concept), ev.StartLive(LEADER.user_id), concept, NOW)
-    assert (conv.phase, effects) == ("live", (PostLiveCard(),))
+    assert (conv.phase, effects) == ("live", (PostLiveCard(), RefreshPrompts(())))
     conv, effects = apply(conv, ev.Move(LEADER.user_id, to=1, expected=0), concept, NOW)
     assert conv.live.position == 1 and effects == (UpdateLiveCard(),)
     conv = run(conv, ev.AddAgreement("u-2", AGREEMENT, request_id="r1"), concept)
