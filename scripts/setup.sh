@@ -9,9 +9,9 @@ VENV=.venv
 PIP_STAMP="$VENV/.samtaleguide-pyproject.sha256"
 NPM_STAMP=node_modules/.samtaleguide-package-lock.sha256
 
-# System packages needed by later tooling (e.g. chromium, libreoffice-writer-nogui).
-# Empty for now: add names here when a feature needs them.
-APT_PACKAGES=()
+# System packages: Chromium and an emoji font for the browser end-to-end test (tests/e2e),
+# LibreOffice Writer and poppler-utils to turn the development plan into PDF and look at its pages.
+APT_PACKAGES=(chromium fonts-noto-color-emoji libreoffice-writer-nogui poppler-utils)
 
 log() { echo "setup: $*"; }
 die() { echo "setup: error: $*" >&2; exit 1; }
