@@ -18,6 +18,7 @@ from botbuilder.schema import ChannelAccount
 
 from bot.conversations import Conversations
 from bot.effects import Effects
+from bot.flows import command_table, meeting, verb_table
 from bot.identity import chat_of
 from bot.payload import BadPayload, parse_action
 from bot.plan_delivery import PlanDelivery
@@ -45,8 +46,6 @@ def normalise(text: str) -> str:
 
 class SamtaleguideBot(TeamsActivityHandler):
     def __init__(self, services: Services) -> None:
-        from bot.flows import command_table, verb_table
-
         self.services = services
         self.conversations = Conversations(services.store, services.concept)
         self.effects = Effects(services, self.conversations)
@@ -92,6 +91,14 @@ class SamtaleguideBot(TeamsActivityHandler):
         else:
             greeting = texts.get("greeting.personal_anonymous")
         await turn_context.send_activity(card_message(help_card(texts), text=greeting))
+
+    # --- meetings (RSC OnlineMeeting.ReadBasic.Chat) ------------------------------------
+
+    async def on_teams_meeting_start_event(self, _: object, turn_context: TurnContext) -> None:
+        await meeting.meeting_started(self, turn_context)
+
+    async def on_teams_meeting_end_event(self, _: object, turn_context: TurnContext) -> None:
+        await meeting.meeting_ended(self, turn_context)
 
     # --- card presses --------------------------------------------------------------------
 

@@ -229,4 +229,6 @@ TEXTS: dict[str, str] = {
     "live.change.agreement_removed": "{name} fjernede en aftale",
     "live.change.finished": "{name} afsluttede samtalen",
     "live.keywords_plain": "Jeres stikord",
+    "meeting.started": "Mødet er begyndt. Lederen kan starte samtalekortet her med »Start samtalen«.",
+    "meeting.ended": "Mødet er slut, men samtalen er ikke afsluttet. Lederen kan trykke »Afslut samtalen« på samtalekortet, så udviklingsplanen bliver lavet.",
 }

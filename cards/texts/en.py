@@ -224,4 +224,6 @@ TEXTS: dict[str, str] = {
     "live.change.agreement_removed": "{name} removed an agreement",
     "live.change.finished": "{name} finished the conversation",
     "live.keywords_plain": "Your keywords",
+    "meeting.started": "The meeting has started. The leader can start the conversation card here with “Start the conversation”.",
+    "meeting.ended": "The meeting has ended, but the conversation isn't finished. The leader can press “Finish the conversation” on the conversation card so the development plan is made.",
 }
