@@ -1,0 +1,99 @@
+"""Settings fail fast, naming the setting; a broken concept file stops the bot naming the field."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from dialogs.concept import default_concept_path
+from settings import Settings, SettingsError
+
+REPO = Path(__file__).resolve().parents[1]
+
+WRONG = [
+    ({"PORT": "abc"}, "PORT"),
+    ({"PORT": "70000"}, "PORT"),
+    ({"MicrosoftAppType": "Whatever"}, "MicrosoftAppType"),
+    ({"MicrosoftAppId": "x"}, "MicrosoftAppPassword"),
+    (
+        {"MicrosoftAppId": "x", "MicrosoftAppPassword": "y", "MicrosoftAppType": "SingleTenant"},
+        "MicrosoftAppTenantId",
+    ),
+    ({"MicrosoftAppPassword": "y"}, "MicrosoftAppId"),
+    (
+        {"AZURE_STORAGE_CONNECTION_STRING": "a=b", "AZURE_STORAGE_ACCOUNT_URL": "https://x"},
+        "AZURE_STORAGE_ACCOUNT_URL",
+    ),
+    ({"AZURE_STORAGE_ACCOUNT_URL": "not a url"}, "AZURE_STORAGE_ACCOUNT_URL"),
+    ({"AZURE_STORAGE_CONNECTION_STRING": "nonsense"}, "AZURE_STORAGE_CONNECTION_STRING"),
+    ({"AZURE_STORAGE_CONTAINER": "Bad_Name"}, "AZURE_STORAGE_CONTAINER"),
+    (
+        {"AZURE_STORAGE_DOCUMENTS_CONTAINER": "samtaleguide-state"},
+        "AZURE_STORAGE_DOCUMENTS_CONTAINER",
+    ),
+    ({"CONCEPT_FILE": "/no/such/file.json"}, "CONCEPT_FILE"),
+    ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+    ({"PLAN_LINK_MINUTES": "0"}, "PLAN_LINK_MINUTES"),
+    ({"RETENTION_DAYS": "-1"}, "RETENTION_DAYS"),
+    ({"REMINDER_INTERVAL_SECONDS": "soon"}, "REMINDER_INTERVAL_SECONDS"),
+    ({"LOCALE_OVERRIDE": "danish"}, "LOCALE_OVERRIDE"),
+    ({"PUBLIC_BASE_URL": "ftp://x"}, "PUBLIC_BASE_URL"),
+    ({"BOT_OPENID_METADATA_URL": "x"}, "BOT_OPENID_METADATA_URL"),
+]
+
+
+@pytest.mark.parametrize(
+    ("env", "name"), WRONG, ids=[w[1] + "=" + next(iter(w[0].values())) for w in WRONG]
+)
+def test_a_wrong_setting_names_itself(env: dict[str, str], name: str) -> None:
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env(env)
+    assert error.value.name == name and name in str(error.value)
+
+
+def test_defaults_are_local_and_unauthenticated() -> None:
+    settings = Settings.from_env({})
+    assert (settings.host, settings.port, settings.storage_kind, settings.authenticated) == (
+        "127.0.0.1",
+        3978,
+        "local-files",
+        False,
+    )
+    assert (
+        Settings.from_env({"HOST": "0.0.0.0", "PORT": "8080"}).base_url == "http://127.0.0.1:8080"
+    )
+
+
+async def _start(env: dict[str, str]) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "app.py",
+        cwd=REPO,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    return process.returncode or 0, err.decode()
+
+
+async def test_python_app_py_refuses_to_start_on_a_wrong_setting(tmp_path: Path) -> None:
+    code, err = await _start(
+        {"PATH": "/usr/bin:/bin", "PORT": "abc", "LOCAL_STORAGE_DIR": str(tmp_path)}
+    )
+    assert code == 2 and "setting PORT" in err and "Traceback" not in err
+
+
+async def test_a_broken_concept_file_stops_the_bot_naming_the_field(tmp_path: Path) -> None:
+    concept = json.loads(default_concept_path().read_text(encoding="utf-8"))
+    concept["keywords"][3] = ""
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(concept, ensure_ascii=False), encoding="utf-8")
+    code, err = await _start(
+        {"PATH": "/usr/bin:/bin", "CONCEPT_FILE": str(broken), "LOCAL_STORAGE_DIR": str(tmp_path)}
+    )
+    assert code == 2 and "keywords[3]" in err and "Traceback" not in err
