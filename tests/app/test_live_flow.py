@@ -169,7 +169,8 @@ async def test_a_grus_of_eight_walks_the_questions_while_agreements_land_concurr
         "ikke længere ændres" in t for t in prompts_locked
     )
     edits = [r for r in connector.requests if r.op == "update" and r.conversation_id == group.id]
-    assert 0 < len(edits) < 29
+    changes = 8 + 20 + 1  # moves, agreements, the replayed one (a no-op: no edit)
+    assert 0 < len(edits) <= changes  # never more edits than changes; coalescing: test_live_updates
 
     # Finishing: only the leader; afterwards nothing changes and the agreements are summarised.
     status, card = await clients[1].press(group, MEMBERS[1], "live.finish", {**data, "position": 8})
