@@ -25,11 +25,16 @@ from cards.texts import Texts, texts_for
 from dialogs import effects as fx
 from dialogs import events as ev
 from dialogs.conversation import ChatRef, Conversation
+from dialogs.errors import DomainError
+from storage.errors import StorageError
 
 if TYPE_CHECKING:
     from bot.plan_delivery import PlanDelivery
 
 log = logging.getLogger("samtaleguide.effects")
+RECORD_ATTEMPTS = 12
+RECORD_FIRST_DELAY = 0.5
+RECORD_MAX_DELAY = 60.0
 SYSTEM = "samtaleguide"
 
 
@@ -70,7 +75,7 @@ class Effects:
             log.warning("could not post the live card (%s)", error.status)
             return
         event = ev.RecordLiveCard(SYSTEM, chat=conversation.chat, activity_id=activity_id)
-        await self.conversations.execute(conversation.id, event, self.services.clock())
+        await self.record(conversation.id, event)
 
     async def _edit_live_card(self, conversation_id: str) -> None:
         conversation = await self.conversations.get(conversation_id)
@@ -80,6 +85,26 @@ class Effects:
         texts = self._texts.get(conversation_id) or texts_for(None)
         card = live_card(conversation, self.services.concept, texts)
         await self.services.teams.update(live.card_chat, live.card_activity_id, card_message(card))
+
+    async def record(self, conversation_id: str, event: ev.Event) -> None:
+        """Save what the bot itself did (a delivered prompt, the live card's message id).
+
+        These saves block nobody but must not be lost – a lost record means a second prompt or a
+        live card that is never edited again – so a storage outage is waited out with backoff
+        (about five minutes in all) before giving up with a log line."""
+        delay = RECORD_FIRST_DELAY
+        for attempt in range(RECORD_ATTEMPTS):
+            try:
+                await self.conversations.execute(conversation_id, event, self.services.clock())
+                return
+            except DomainError:
+                return  # the conversation moved on (e.g. finished); nothing to record
+            except StorageError as error:
+                if attempt == RECORD_ATTEMPTS - 1:
+                    log.error("could not record a delivery: %s", type(error).__name__)
+                    return
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RECORD_MAX_DELAY)
 
     async def personal_chat(self, conversation: Conversation, user_id: str) -> ChatRef | None:
         """The participant's 1:1 chat with the bot: the one their prompt went to, or a new one."""
@@ -107,8 +132,11 @@ class Effects:
             async with limit:
                 return await self._prompt_one(conversation, user_id, texts)
 
-        reached = await asyncio.gather(*(one(uid) for uid in user_ids))
-        if not all(reached):
+        reached = await asyncio.gather(*(one(uid) for uid in user_ids), return_exceptions=True)
+        for outcome in reached:  # one person's failure never stops the others' prompts
+            if isinstance(outcome, BaseException):
+                log.error("preparation prompt failed: %s", type(outcome).__name__)
+        if not all(outcome is True for outcome in reached):
             latest = await self.conversations.get(conversation.id)
             await self.post_to_chat(
                 latest,
@@ -121,7 +149,6 @@ class Effects:
             return True
         teams = self.services.teams
         card = preparation_card(conversation, self.services.concept, texts, user_id)
-        now = self.services.clock()
         try:
             if participant.prompt_chat and participant.prompt_activity_id:
                 await teams.update(
@@ -131,23 +158,18 @@ class Effects:
             chat = await teams.open_personal_chat(conversation.chat, user_id)
             activity_id = await teams.send(chat, card_message(card))
         except Unreachable:
-            await self.conversations.execute(
-                conversation.id,
-                ev.RecordUnreachable(SYSTEM, user_id=user_id, reason="blocked"),
-                now,
+            await self.record(
+                conversation.id, ev.RecordUnreachable(SYSTEM, user_id=user_id, reason="blocked")
             )
             return False
         except DeliveryFailed as error:
             log.warning("preparation prompt not delivered (%s)", error.status)
-            await self.conversations.execute(
-                conversation.id, ev.RecordUnreachable(SYSTEM, user_id=user_id, reason="failed"), now
+            await self.record(
+                conversation.id, ev.RecordUnreachable(SYSTEM, user_id=user_id, reason="failed")
             )
             return False
-        await self.conversations.execute(
-            conversation.id,
-            ev.RecordPrompt(SYSTEM, user_id=user_id, chat=chat, activity_id=activity_id),
-            now,
-        )
+        delivered = ev.RecordPrompt(SYSTEM, user_id=user_id, chat=chat, activity_id=activity_id)
+        await self.record(conversation.id, delivered)
         return True
 
     async def remind(
