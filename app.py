@@ -26,6 +26,7 @@ from bot.handler import SamtaleguideBot
 from bot.housekeeping import Housekeeping
 from bot.observability import configure_logging
 from bot.scheduler import every
+from bot.sdk_tuning import tune_sdk
 from bot.services import Services
 from bot.teams import Teams
 from dialogs.concept import ConceptError, default_concept_path, load_concept
@@ -38,6 +39,7 @@ from storage.protocols import ConversationStore
 BOT_KEY = web.AppKey("bot", SamtaleguideBot)
 REMINDERS_KEY = web.AppKey("reminders", asyncio.Task)
 MAX_BODY = 256 * 1024  # Teams activities are far smaller; anything larger is refused with 413
+SHUTDOWN_GRACE = 20.0  # seconds background work may finish on shutdown (hosts allow about 30)
 
 log = logging.getLogger("samtaleguide.app")
 
@@ -96,6 +98,7 @@ def create_app(settings: Settings) -> web.Application:
     concept = load_concept(settings.concept_file or default_concept_path())
     store, documents, link_secret = open_stores(settings)
     local = settings.storage_kind == "local-files"
+    tune_sdk()
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(_BotConfig(settings)))
     adapter.on_turn_error = on_turn_error
     teams = Teams(adapter, settings.app_id)
@@ -133,7 +136,7 @@ def create_app(settings: Settings) -> web.Application:
         task = app.get(REMINDERS_KEY)
         if task is not None:
             task.cancel()
-        await services.drain()
+        await services.drain(SHUTDOWN_GRACE)
         await store.close()
         await documents.close()
 

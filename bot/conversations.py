@@ -2,13 +2,17 @@
 
 ``execute`` is the only way the bot changes a conversation. It retries on conflicts (via
 ``storage.update``), saves nothing when the domain refuses, and returns the effects for the
-caller to carry out after the save.
+caller to carry out after the save. Within one process, changes to one conversation take turns
+(``storage.locks.KeyedLocks``), so only other instances can cause conflicts; a change that waits
+longer than ``LOCK_WAIT`` for its turn is refused as busy ("try again") rather than queued on,
+and when the store fails one change, the changes already waiting behind it fail with it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 
 from dialogs.concept import Concept
@@ -17,11 +21,20 @@ from dialogs.effects import Effect
 from dialogs.errors import DomainError
 from dialogs.events import Event
 from dialogs.transitions import apply
+from storage.errors import ConflictError, StorageError
+from storage.locks import KeyedLocks
 from storage.protocols import ConversationStore
 from storage.update import update
 
 PREFIX = "conversations/"
 ATTEMPTS = 30  # a whole group pressing at once still lands; each retry reloads first
+LOCK_WAIT = 8.0  # seconds a change waits for its turn on one conversation in this process
+
+
+# When the store fails a change, the changes queued behind it fail at once too ("try again")
+# instead of each waiting out the same outage in turn. A conflict is not shared.
+def _store_failed(error: Exception) -> bool:
+    return isinstance(error, StorageError) and not isinstance(error, ConflictError)
 
 
 class ConversationNotFound(DomainError):
@@ -51,6 +64,7 @@ class Conversations:
     def __init__(self, store: ConversationStore, concept: Concept) -> None:
         self.store = store
         self.concept = concept
+        self._locks = KeyedLocks()
 
     async def get(self, conversation_id: str) -> Conversation:
         conversation, _ = await self.store.load(key(conversation_id))
@@ -69,7 +83,36 @@ class Conversations:
                 raise ConversationNotFound("no such conversation")
             return apply(current, event, self.concept, now)
 
-        return await update(self.store, key(conversation_id), transition, attempts=ATTEMPTS)
+        stored = key(conversation_id)
+        async with self._locks.hold(stored, wait=LOCK_WAIT, shared=_store_failed):
+            return await update(self.store, stored, transition, attempts=ATTEMPTS)
+
+    async def execute_as(
+        self,
+        conversation_id: str,
+        person: Person,
+        make_event: Callable[[str], Event],
+        now: datetime,
+    ) -> tuple[Conversation, tuple[Effect, ...], str]:
+        """``execute`` for a press by ``person``: the event is made from their participant id,
+        resolved on the very state the event applies to (one load per attempt, not two).
+        Returns the saved conversation, the effects and that participant id."""
+
+        def transition(
+            current: Conversation | None,
+        ) -> tuple[Conversation, tuple[tuple[Effect, ...], str]]:
+            if current is None:
+                raise ConversationNotFound("no such conversation")
+            actor = resolve_actor(current, person)
+            new, effects = apply(current, make_event(actor), self.concept, now)
+            return new, (effects, actor)
+
+        stored = key(conversation_id)
+        async with self._locks.hold(stored, wait=LOCK_WAIT, shared=_store_failed):
+            saved, (effects, actor) = await update(
+                self.store, stored, transition, attempts=ATTEMPTS
+            )
+        return saved, effects, actor
 
     async def previous_for(
         self, chat_id: str, kind: str, others: frozenset[str]

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from botbuilder.core import serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import Activity
+from botbuilder.schema import Activity, AdaptiveCardInvokeResponse
 
 from bot.handler import SamtaleguideBot
 from bot.identity import tenant_of
@@ -30,6 +30,14 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 def _refuse(status: int, reason: str) -> web.Response:
     return web.json_response({"error": reason}, status=status)
+
+
+def _invoke_body(body: object) -> object:
+    """An invoke response's JSON. A card answer is built directly: msrest's generic serialiser
+    walks the whole card (about 7 ms for a live card of 35 KB, against 0.3 ms; same JSON)."""
+    if isinstance(body, AdaptiveCardInvokeResponse) and isinstance(body.value, dict):
+        return {"statusCode": body.status_code, "type": body.type, "value": body.value}
+    return serializer_helper(body)
 
 
 def messages_endpoint(
@@ -79,7 +87,7 @@ def messages_endpoint(
             },
         )
         if response:
-            return web.json_response(data=serializer_helper(response.body), status=status)
+            return web.json_response(data=_invoke_body(response.body), status=status)
         return web.Response(status=201)
 
     return messages

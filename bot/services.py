@@ -51,6 +51,16 @@ class Services:
             error = task.exception()
             log.error("background work failed: %s", type(error).__name__, exc_info=error)
 
-    async def drain(self) -> None:
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+    async def drain(self, grace: float | None = None) -> None:
+        """Wait for all background work, new work included; after ``grace`` seconds cancel
+        what is left (a graceful shutdown must end while, say, Teams is unreachable)."""
+        try:
+            async with asyncio.timeout(grace):
+                while self._tasks:
+                    await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        except TimeoutError:
+            left = list(self._tasks)
+            log.warning("shutdown: cancelling %d unfinished background tasks", len(left))
+            for task in left:
+                task.cancel()
+            await asyncio.gather(*left, return_exceptions=True)

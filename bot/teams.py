@@ -32,7 +32,10 @@ from botbuilder.schema import (
     ConversationParameters,
     ConversationReference,
 )
-from msrest.exceptions import HttpOperationError
+from msrest.exceptions import ClientRequestError, HttpOperationError
+from requests.exceptions import ConnectionError as RequestsConnectionError
+from requests.exceptions import ConnectTimeout
+from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from dialogs.conversation import ChatRef
 
@@ -82,14 +85,39 @@ def _status(error: BaseException) -> tuple[int | None, float | None]:
     return status, seconds
 
 
+def _never_reached(error: ClientRequestError) -> bool:
+    """Whether a failed request surely never reached the connector (no connection was made)."""
+    inner = getattr(error, "inner_exception", None)
+    if isinstance(inner, ConnectTimeout):
+        return True
+    if isinstance(inner, RequestsConnectionError) and inner.args:
+        cause = inner.args[0]
+        reason = cause.reason if isinstance(cause, MaxRetryError) else cause
+        return isinstance(reason, NewConnectionError)
+    return False
+
+
 async def with_retries(
     call: Callable[[], Awaitable[T]],
     policy: RetryPolicy,
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    *,
+    idempotent: bool = True,
 ) -> T:
+    """Run ``call`` until it succeeds, retrying what may be retried without a duplicate.
+
+    A ``ClientRequestError`` (no HTTP status: connection refused or reset, a timeout, or the SDK's
+    own retries of a 5xx used up) is retried for idempotent calls (update, create conversation);
+    a send is retried only when no connection was made, since otherwise it may have arrived.
+    """
     for attempt in range(policy.attempts):
         try:
             return await call()
+        except ClientRequestError as error:
+            if attempt == policy.attempts - 1 or not (idempotent or _never_reached(error)):
+                raise DeliveryFailed(None) from None
+            log.info("connector request failed without a status; retrying")
+            await sleep(policy.delay(attempt, None))
         except HttpOperationError as error:
             status, retry_after = _status(error)
             if status == 403:
@@ -213,7 +241,7 @@ class Teams:
 
             return await self._paced(chat.tenant_id, lambda: self._in_chat(chat, work))
 
-        return await with_retries(once, self.policy)
+        return await with_retries(once, self.policy, idempotent=False)
 
     async def update(self, chat: ChatRef, activity_id: str, activity: Activity) -> None:
         activity.id = activity_id

@@ -9,15 +9,34 @@
 
 Empty strings count as not set (unset environment variables often arrive as ""). Nothing is
 contacted here; the blob container is created on first use.
+
+Blob clients get ``client_options()``: the SDK's default (exponential retries up to 10 times
+and long timeouts) keeps a press waiting for a minute when storage is down, long after Teams
+gave up on it and the person pressed again. With these a press fails within a few seconds with
+"try again", and a late retry never lands after its user has moved on.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from storage.documents import DocumentStore
 from storage.file_store import FileConversationStore
 from storage.protocols import ConversationStore
+
+
+def client_options() -> dict[str, Any]:
+    """SDK client options for the blob stores: few, quick retries and short timeouts."""
+    from azure.storage.blob.aio import LinearRetry
+
+    # Two retries, each after 0–1.5 s (the SDK types ``backoff`` as int but computes in floats).
+    retry = LinearRetry(backoff=0.5, random_jitter_range=1, retry_total=2)  # type: ignore[arg-type]
+    return {
+        "retry_policy": retry,
+        "connection_timeout": 2,
+        "read_timeout": 10,
+    }
 
 
 def open_conversation_store(
@@ -30,14 +49,20 @@ def open_conversation_store(
     if connection_string:
         from storage.blob_store import BlobConversationStore
 
-        return BlobConversationStore.from_connection_string(connection_string, container)
+        return BlobConversationStore.from_connection_string(
+            connection_string, container, **client_options()
+        )
     if account_url:
         from azure.identity.aio import DefaultAzureCredential
 
         from storage.blob_store import BlobConversationStore
 
         return BlobConversationStore.from_account_url(
-            account_url, container, DefaultAzureCredential(), owns_credential=True
+            account_url,
+            container,
+            DefaultAzureCredential(),
+            owns_credential=True,
+            **client_options(),
         )
     return FileConversationStore(local_root)
 
@@ -65,14 +90,20 @@ def open_document_store(
     if connection_string:
         from storage.document_blobs import BlobDocumentStore
 
-        return BlobDocumentStore.from_connection_string(connection_string, container)
+        return BlobDocumentStore.from_connection_string(
+            connection_string, container, **client_options()
+        )
     if account_url:
         from azure.identity.aio import DefaultAzureCredential
 
         from storage.document_blobs import BlobDocumentStore
 
         return BlobDocumentStore.from_account_url(
-            account_url, container, DefaultAzureCredential(), owns_credential=True
+            account_url,
+            container,
+            DefaultAzureCredential(),
+            owns_credential=True,
+            **client_options(),
         )
     from storage.document_files import FileDocumentStore
     from storage.links import LinkSigner

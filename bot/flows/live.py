@@ -46,16 +46,19 @@ class LivePress:
         self, bot: SamtaleguideBot, context: TurnContext, data: Data, texts: Texts
     ) -> dict:
         conversation_id = id_field(data, "conversation")
-        conversation = await bot.conversations.get(conversation_id)
-        actor = resolve_actor(conversation, actor_of(context.activity))
-        event = self.build(actor, data, context.activity.id)
+        person = actor_of(context.activity)
+        request_id = context.activity.id
         services = bot.services
         try:
-            saved, effects = await bot.conversations.execute(
-                conversation_id, event, services.clock()
+            saved, effects, actor = await bot.conversations.execute_as(
+                conversation_id,
+                person,
+                lambda actor: self.build(actor, data, request_id),
+                services.clock(),
             )
         except DomainError as refusal:
             latest = await bot.conversations.get(conversation_id)
+            actor = resolve_actor(latest, person)
             return live_card(
                 latest,
                 services.concept,

@@ -19,7 +19,8 @@ async def connector() -> AsyncIterator[ConnectorStandIn]:
 
 
 @pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[BotServer]:
+async def server(tmp_path: Path, connector: ConnectorStandIn) -> AsyncIterator[BotServer]:
+    # Depends on the stand-in so that the bot stops (finishing its background work) first.
     settings = Settings.from_env({"LOCAL_STORAGE_DIR": str(tmp_path / "data")})
     bot = await BotServer(settings).start()
     bot.services.teams.policy = type(bot.services.teams.policy)(attempts=6, base=0.01, cap=0.05)

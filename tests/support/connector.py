@@ -62,6 +62,14 @@ Contract
 * ``enforce_rate_limits=True`` (off by default) applies the Teams per-bot-per-thread limits to
   send/reply/update/delete per conversation — 7 per 1 s, 8 per 2 s, 60 per 30 s, 1800 per hour —
   answering 429 ``Throttled`` with an integer ``Retry-After``; throttled requests do not count.
+* ``tenant_rate_limit=(requests, seconds)`` (``None``, the default, is off) applies a per-app
+  per-tenant limit to every request of a known op (Teams: about 50 per second), e.g. ``(50, 1.0)``:
+  a request that would be the ``requests``-th within ``seconds`` for its tenant answers 429
+  ``Throttled`` with an integer ``Retry-After`` before anything else is done (after injected
+  failures). Requests answered 429 by either limit do not count. A request's tenant is the one its
+  body names (``tenantId``/``tenantID``, ``channelData.tenant.id`` or ``conversation.tenantId``),
+  else the one learned for its conversation (created here, named in an earlier body, or on its
+  roster's members), else ``""``. ``tenant_requests`` counts the requests that counted.
 * ``await wait_for(predicate, timeout=5.0)`` polls ``predicate(connector)`` every 10 ms and raises
   ``AssertionError`` with ``summary()`` of recorded requests if it stays false.
 * State changes happen under a lock in synchronous code, so concurrent asyncio requests (and
@@ -226,9 +234,18 @@ class ConnectorStandIn:
         *,
         max_activity_bytes: int | None = DEFAULT_MAX_ACTIVITY_BYTES,
         enforce_rate_limits: bool = False,
+        tenant_rate_limit: tuple[int, float] | None = None,
     ) -> None:
+        if tenant_rate_limit is not None and (
+            tenant_rate_limit[0] < 1 or tenant_rate_limit[1] <= 0
+        ):
+            raise ValueError("tenant_rate_limit must be (requests >= 1, seconds > 0)")
         self.max_activity_bytes = max_activity_bytes
         self.enforce_rate_limits = enforce_rate_limits
+        self.tenant_rate_limit = tenant_rate_limit
+        self.tenant_requests: dict[str, int] = {}
+        self._tenant_writes: dict[str, deque[float]] = {}
+        self._tenant_of_conversation: dict[str, str] = {}
         self.requests: list[RecordedRequest] = []
         self.sent: list[SentActivity] = []
         self.conversations: dict[str, dict[str, Any]] = {}
@@ -446,6 +463,22 @@ class ConnectorStandIn:
                 failure.remaining -= 1
                 rec.injected = True
                 return _Answer(failure.status, copy.deepcopy(failure.body), failure.headers)
+        if self.tenant_rate_limit is None:
+            return self._operation(rec, size)
+        tenant = self._request_tenant(rec)
+        now = time.monotonic()
+        throttled = self._tenant_throttle(tenant, now)
+        if throttled:
+            return throttled
+        answer = self._operation(rec, size)
+        if answer.status != 429:
+            self._tenant_writes.setdefault(tenant, deque()).append(now)
+            self.tenant_requests[tenant] = self.tenant_requests.get(tenant, 0) + 1
+        if rec.conversation_id and tenant:
+            self._tenant_of_conversation.setdefault(rec.conversation_id, tenant)
+        return answer
+
+    def _operation(self, rec: RecordedRequest, size: int) -> _Answer:
         if rec.op == "create_conversation":
             return self._create_conversation(rec, size)
         if rec.op == "members":
@@ -536,6 +569,43 @@ class ConnectorStandIn:
             )
         stamps.append(now)
         return None
+
+    def _request_tenant(self, rec: RecordedRequest) -> str:
+        body = rec.json if isinstance(rec.json, dict) else {}
+        tenant = _tenant_of(body)
+        conversation = body.get("conversation")
+        if not tenant and isinstance(conversation, dict):
+            named = conversation.get("tenantId")
+            tenant = named if isinstance(named, str) and named else None
+        cid = rec.conversation_id
+        if not tenant and cid:
+            tenant = self._tenant_of_conversation.get(cid)
+            created = self.conversations.get(cid)
+            if not tenant and created and created.get("tenantId"):
+                tenant = created["tenantId"]
+            roster = self._rosters.get(cid)
+            if not tenant and roster:
+                tenant = next(
+                    (m["tenantId"] for m in roster.members if isinstance(m.get("tenantId"), str)),
+                    None,
+                )
+        return tenant or ""
+
+    def _tenant_throttle(self, tenant: str, now: float) -> _Answer | None:
+        assert self.tenant_rate_limit is not None
+        limit, span = self.tenant_rate_limit
+        stamps = self._tenant_writes.setdefault(tenant, deque())
+        while stamps and now - stamps[0] >= span:
+            stamps.popleft()
+        if len(stamps) < limit:
+            return None
+        wait = stamps[-limit] + span - now
+        return _error(
+            429,
+            "Throttled",
+            f"Too many requests for tenant {tenant!r}",
+            {"Retry-After": str(max(1, math.ceil(wait)))},
+        )
 
     def _known_member(self, member: dict[str, Any]) -> dict[str, Any]:
         for roster in self._rosters.values():
