@@ -2,7 +2,11 @@
 
 ``dumps`` writes UTF-8 JSON with ``schema_version``; ``loads`` rebuilds the frozen dataclasses
 from their type hints and refuses documents of an unknown schema version or shape with
-``SerializationError``. Unknown keys are ignored so a newer writer's additions survive a read.
+``SerializationError`` naming the path of the offending value. Unknown keys are ignored so a
+newer writer's additions survive a read.
+
+Every load and save of a press goes through here, so the work per type (hints, fields, child
+readers) is done once per type and cached, and error paths are built only when raising.
 """
 
 from __future__ import annotations
@@ -11,20 +15,31 @@ import dataclasses
 import json
 import types
 import typing
+from collections.abc import Callable
 from functools import cache
-from typing import Any, Literal, TypeVar, Union
+from typing import Any, Literal, Union
 
 from dialogs.conversation import SCHEMA_VERSION, Conversation
 
-T = TypeVar("T")
+Reader = Callable[[Any], Any]
+Writer = Callable[[Any], Any]
 
 
 class SerializationError(ValueError):
     """A stored document cannot be read as a conversation."""
 
 
+class _Invalid(Exception):
+    """A value of the wrong shape; ``path`` grows from the inside out as it propagates."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.path: list[str] = []
+
+
 def to_dict(conversation: Conversation) -> dict[str, Any]:
-    return dataclasses.asdict(conversation)
+    return typing.cast(dict[str, Any], _writer(Conversation)(conversation))
 
 
 def dumps(conversation: Conversation) -> bytes:
@@ -47,47 +62,155 @@ def from_dict(raw: Any) -> Conversation:
     version = raw.get("schema_version")
     if version != SCHEMA_VERSION:
         raise SerializationError(f"unsupported schema_version {version!r}")
-    return _build(Conversation, raw, "conversation")
+    try:
+        return typing.cast(Conversation, _reader(Conversation)(raw))
+    except _Invalid as invalid:
+        path = "conversation" + "".join(reversed(invalid.path))
+        raise SerializationError(f"{path}: {invalid.problem}") from None
+
+
+# -- reading ----------------------------------------------------------------------------------
 
 
 @cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
-
-
-def _build(tp: Any, value: Any, path: str) -> Any:
+def _reader(tp: Any) -> Reader:
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
-        if not isinstance(value, dict):
-            raise SerializationError(f"{path}: expected an object")
-        hints = _hints(tp)
-        kwargs = {}
-        for f in dataclasses.fields(tp):
-            if f.name in value:
-                kwargs[f.name] = _build(hints[f.name], value[f.name], f"{path}.{f.name}")
-            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise SerializationError(f"{path}.{f.name}: missing")
-        return tp(**kwargs)
+        return _dataclass_reader(tp)
     if origin in (Union, types.UnionType):
-        if value is None and type(None) in args:
-            return None
         (inner,) = [a for a in args if a is not type(None)]
-        return _build(inner, value, path)
+        read_inner = _reader(inner)
+        return lambda value: None if value is None else read_inner(value)
     if origin is Literal:
-        if value not in args:
-            raise SerializationError(f"{path}: {value!r} is not one of {args}")
-        return value
+        allowed = args
+
+        def literal(value: Any) -> Any:
+            if value not in allowed:
+                raise _Invalid(f"{value!r} is not one of {allowed}")
+            return value
+
+        return literal
     if origin is tuple:
-        if not isinstance(value, list):
-            raise SerializationError(f"{path}: expected a list")
-        return tuple(_build(args[0], item, f"{path}[{i}]") for i, item in enumerate(value))
+        return _tuple_reader(_reader(args[0]))
     if origin is dict:
-        if not isinstance(value, dict):
-            raise SerializationError(f"{path}: expected an object")
-        return {str(k): _build(args[1], v, f"{path}.{k}") for k, v in value.items()}
+        return _dict_reader(_reader(args[1]))
     if tp in (str, int, bool):
+        return _scalar_reader(tp)
+    raise TypeError(f"unsupported type {tp!r}")  # pragma: no cover - a programming error
+
+
+def _dataclass_reader(cls: type) -> Reader:
+    hints = typing.get_type_hints(cls)
+    fields = [
+        (
+            f.name,
+            hints[f.name],
+            f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
+        )
+        for f in dataclasses.fields(cls)
+    ]
+    readers: dict[str, Reader] = {}  # filled on first use: the types may refer to each other
+
+    def read(value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise _Invalid("expected an object")
+        if not readers:
+            readers.update({name: _reader(hint) for name, hint, _ in fields})
+        kwargs = {}
+        for name, _, required in fields:
+            if name in value:
+                try:
+                    kwargs[name] = readers[name](value[name])
+                except _Invalid as invalid:
+                    invalid.path.append(f".{name}")
+                    raise
+            elif required:
+                missing = _Invalid("missing")
+                missing.path.append(f".{name}")
+                raise missing
+        return cls(**kwargs)
+
+    return read
+
+
+def _tuple_reader(item: Reader) -> Reader:
+    def read(value: Any) -> Any:
+        if not isinstance(value, list):
+            raise _Invalid("expected a list")
+        try:
+            return tuple([item(v) for v in value])
+        except _Invalid as invalid:
+            for i, v in enumerate(value):  # find which item, only when reporting
+                try:
+                    item(v)
+                except _Invalid:
+                    invalid.path.append(f"[{i}]")
+                    break
+            raise
+
+    return read
+
+
+def _dict_reader(item: Reader) -> Reader:
+    def read(value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise _Invalid("expected an object")
+        out = {}
+        for k, v in value.items():
+            try:
+                out[str(k)] = item(v)
+            except _Invalid as invalid:
+                invalid.path.append(f".{k}")
+                raise
+        return out
+
+    return read
+
+
+def _scalar_reader(tp: type) -> Reader:
+    def read(value: Any) -> Any:
         if type(value) is not tp:
-            raise SerializationError(f"{path}: expected {tp.__name__}")
+            raise _Invalid(f"expected {tp.__name__}")
         return value
-    raise SerializationError(f"{path}: unsupported type {tp!r}")  # pragma: no cover
+
+    return read
+
+
+# -- writing ----------------------------------------------------------------------------------
+
+
+@cache
+def _writer(tp: Any) -> Writer:
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        return _dataclass_writer(tp)
+    if origin in (Union, types.UnionType):
+        (inner,) = [a for a in args if a is not type(None)]
+        write_inner = _writer(inner)
+        return lambda value: None if value is None else write_inner(value)
+    if origin is tuple:
+        write_item = _writer(args[0])
+        return lambda value: [write_item(v) for v in value]
+    if origin is dict:
+        write_value = _writer(args[1])
+        return lambda value: {k: write_value(v) for k, v in value.items()}
+    return _same
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _dataclass_writer(cls: type) -> Writer:
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    writers: list[tuple[str, Writer]] = []  # filled on first use, like the readers
+
+    def write(value: Any) -> Any:
+        if not writers:
+            writers.extend((name, _writer(hints[name])) for name in names)
+        return {name: w(getattr(value, name)) for name, w in writers}
+
+    return write

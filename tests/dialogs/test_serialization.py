@@ -48,3 +48,41 @@ def test_a_wrong_type_deep_inside_is_refused() -> None:
     raw["phase"] = "exploded"
     with pytest.raises(SerializationError, match="phase"):
         loads(json.dumps(raw))
+
+
+def _broken(change: str) -> bytes:
+    concept = load_concept(default_concept_path())
+    raw = json.loads(dumps(in_live(concept)))
+    if change == "missing":
+        del raw["participants"][1]["user_id"]
+    elif change == "item":
+        raw["processed"] = ["a", "b", 7]
+    elif change == "null":
+        raw["setup"]["kind"] = None
+    elif change == "object":
+        raw["participants"] = {"a": 1}
+    return json.dumps(raw).encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("missing", "conversation.participants[1].user_id: missing"),
+        ("item", "conversation.processed[2]: expected str"),
+        ("null", "conversation.setup.kind: "),
+        ("object", "conversation.participants: expected a list"),
+    ],
+)
+def test_a_refusal_names_the_path_of_the_bad_value(change: str, message: str) -> None:
+    with pytest.raises(SerializationError) as refused:
+        loads(_broken(change))
+    assert str(refused.value).startswith(message), str(refused.value)
+
+
+def test_writing_is_what_dataclasses_asdict_gives() -> None:
+    import dataclasses
+
+    concept = load_concept(default_concept_path())
+    conv = run(in_live(concept), ev.AddAgreement("u-2", AGREEMENT, request_id="r1"), concept)
+    expected = json.dumps(dataclasses.asdict(conv), ensure_ascii=False, separators=(",", ":"))
+    assert dumps(conv) == expected.encode("utf-8")
