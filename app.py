@@ -101,7 +101,7 @@ def create_app(settings: Settings) -> web.Application:
     tune_sdk()
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(_BotConfig(settings)))
     adapter.on_turn_error = on_turn_error
-    teams = Teams(adapter, settings.app_id)
+    teams = Teams(adapter, settings.app_id, rate=settings.teams_rate)
     services = Services(
         concept=concept,
         store=store,

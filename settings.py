@@ -49,6 +49,7 @@ class Settings:
     locale_override: str = ""
     unfinished_retention_days: int = 180
     openid_metadata_url: str = ""
+    teams_rate: float = 45.0
 
     @property
     def authenticated(self) -> bool:
@@ -147,6 +148,17 @@ class Settings:
                 raise SettingsError(name, "must be a whole number of days, 1-3650")
             days[name] = int(value)
 
+        rate_text = get("TEAMS_REQUESTS_PER_SECOND", "45")
+        try:
+            rate = float(rate_text)
+        except ValueError:
+            rate = -1.0
+        if not 0 < rate <= 50:
+            raise SettingsError(
+                "TEAMS_REQUESTS_PER_SECOND",
+                "must be a number of requests a second, above 0, at most 50",
+            )
+
         locale = get("LOCALE_OVERRIDE")
         if locale and not re.match(r"^[a-z]{2}(-[A-Z]{2})?$", locale):
             raise SettingsError("LOCALE_OVERRIDE", "must be a locale such as da-DK or en-US")
@@ -174,4 +186,5 @@ class Settings:
             locale_override=locale,
             unfinished_retention_days=days["UNFINISHED_RETENTION_DAYS"],
             openid_metadata_url=metadata,
+            teams_rate=rate,
         )

@@ -43,7 +43,15 @@ WRONG = [
     ({"LOCALE_OVERRIDE": "danish"}, "LOCALE_OVERRIDE"),
     ({"PUBLIC_BASE_URL": "ftp://x"}, "PUBLIC_BASE_URL"),
     ({"BOT_OPENID_METADATA_URL": "x"}, "BOT_OPENID_METADATA_URL"),
+    ({"TEAMS_REQUESTS_PER_SECOND": "fast"}, "TEAMS_REQUESTS_PER_SECOND"),
+    ({"TEAMS_REQUESTS_PER_SECOND": "0"}, "TEAMS_REQUESTS_PER_SECOND"),
+    ({"TEAMS_REQUESTS_PER_SECOND": "80"}, "TEAMS_REQUESTS_PER_SECOND"),
 ]
+
+
+def test_the_teams_pacing_is_a_setting() -> None:
+    assert Settings.from_env({}).teams_rate == 45.0
+    assert Settings.from_env({"TEAMS_REQUESTS_PER_SECOND": "22.5"}).teams_rate == 22.5
 
 
 @pytest.mark.parametrize(
