@@ -22,7 +22,6 @@ import pstats
 import shutil
 import signal
 import socket
-import subprocess
 import tempfile
 import time
 import traceback
@@ -40,7 +39,8 @@ from dialogs.concept import Concept, default_concept_path, load_concept
 from dialogs.conversation import ChatRef, Conversation, Person
 from dialogs.transitions import apply, new_conversation
 from tests.app.harness import BOT, TENANT, Chat, User, user
-from tests.support.azurite import AZURITE_BLOB, Azurite
+from tests.app.harness import press_activity as harness_press
+from tests.support.azurite import Azurite, running_azurite
 
 REPO = Path(__file__).resolve().parents[1]
 NOW = datetime(2099, 1, 2, 9, 0)
@@ -134,38 +134,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def azurite_blob(timeout: float = 20.0) -> Iterator[Azurite]:
+def azurite_blob() -> Iterator[Azurite]:
     """A fresh azurite-blob from node_modules on 127.0.0.1, its data in a temporary directory."""
-    if not AZURITE_BLOB.exists():
-        raise RuntimeError(f"{AZURITE_BLOB} is missing: run scripts/setup.sh")
     location = Path(tempfile.mkdtemp(prefix="bench-azurite-"))
-    port = free_port()
-    command = [str(AZURITE_BLOB), "--blobHost", "127.0.0.1", "--blobPort", str(port)]
-    command += ["--location", str(location), "--skipApiVersionCheck", "--loose"]
-    command += ["--disableTelemetry", "--silent"]
-    log = (location / "azurite.log").open("wb")
-    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"azurite-blob exited with code {proc.returncode}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("azurite-blob did not start") from None
-                time.sleep(0.05)
-        yield Azurite(port=port, location=location)
+        with running_azurite(location) as running:
+            yield running
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
         shutil.rmtree(location, ignore_errors=True)
 
 
@@ -439,16 +414,8 @@ async def _echo_bot() -> tuple[str, Any]:
 def press_activity(
     chat: Chat, sender: User, verb: str, data: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """The ``adaptiveCard/action`` invoke Teams posts for an ``Action.Execute`` press."""
-    activity = chat.activity(
-        sender,
-        type="invoke",
-        name="adaptiveCard/action",
-        value={
-            "action": {"type": "Action.Execute", "verb": verb, "data": data or {}},
-            "trigger": "manual",
-        },
-    )
+    """A press as ``tests.app.harness.press_activity`` makes it, with an id unique per process."""
+    activity = harness_press(chat, sender, verb, data)
     activity["id"] = f"press-{os.getpid()}-{next(_press_ids)}"
     return activity
 
@@ -492,23 +459,6 @@ class Presser:
 
 def card_of_answer(body: Any) -> dict[str, Any] | None:
     return body.get("value") if isinstance(body, dict) else None
-
-
-def card_strings(card: Any) -> str:
-    out: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-        elif isinstance(node, str):
-            out.append(node)
-
-    walk(card)
-    return "\n".join(out)
 
 
 # ---------------------------------------------------------------------------- stored GRUS

@@ -28,7 +28,6 @@ from bench.common import (
     azurite_blob,
     blob_env,
     card_of_answer,
-    card_strings,
     concept,
     group_chat,
     grus,
@@ -41,6 +40,7 @@ from bench.common import (
 )
 from bot.conversations import key
 from storage.blob_store import BlobConversationStore
+from tests.app.harness import card_text
 from tests.support.azurite import Azurite
 
 SAVED = "Aftalen er gemt"
@@ -133,8 +133,8 @@ async def run(cfg: Config, azurite: Azurite | None = None) -> Outcome:
         refusals: Counter[str] = Counter()
         for answer in answers:
             card = card_of_answer(answer.body)
-            if answer.status != 200 or SAVED not in card_strings(card):
-                texts = [t for t in card_strings(card).splitlines() if not t.startswith("http")]
+            if answer.status != 200 or SAVED not in card_text(card):
+                texts = [t for t in card_text(card).splitlines() if not t.startswith("http")]
                 message = max(texts, key=len, default="")
                 refusals[f"{answer.status} {message}"[:100]] += 1
         await asyncio.sleep(cfg.settle)

@@ -35,7 +35,6 @@ from bench.common import (
     azurite_blob,
     blob_env,
     card_of_answer,
-    card_strings,
     group_chat,
     header,
     people,
@@ -45,7 +44,7 @@ from bench.common import (
 )
 from bot.conversations import key
 from settings import Settings
-from tests.app.harness import TENANT, BotServer
+from tests.app.harness import TENANT, BotServer, card_text
 from tests.support.azurite import Azurite
 
 TARGET_RATIO = 1.25
@@ -153,7 +152,7 @@ async def run(cfg: Config, azurite: Azurite | None = None) -> Outcome:
         for answer in answers:
             card = card_of_answer(answer.body)
             if answer.status != 200 or not card or "actions" not in card:
-                raise RuntimeError(f"setup.save failed: {answer.status} {card_strings(card)}")
+                raise RuntimeError(f"setup.save failed: {answer.status} {card_text(card)}")
             conversation_ids.append(str(card["actions"][0]["data"]["conversation"]))
         await services.drain()
         seconds = time.perf_counter() - began

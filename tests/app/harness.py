@@ -138,20 +138,27 @@ class Client:
         activity_id: str | None = None,
     ) -> tuple[int, dict[str, Any] | None]:
         """An ``Action.Execute`` press; returns the HTTP status and the card that replaces it."""
-        activity = chat.activity(
-            sender,
-            type="invoke",
-            name="adaptiveCard/action",
-            value={
-                "action": {"type": "Action.Execute", "verb": verb, "data": data or {}},
-                "trigger": "manual",
-            },
-        )
+        activity = press_activity(chat, sender, verb, data)
         if activity_id:
             activity["id"] = activity_id
         status, body = await self.post(activity)
         card = body.get("value") if isinstance(body, dict) else None
         return status, card
+
+
+def press_activity(
+    chat: Chat, sender: User, verb: str, data: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The ``adaptiveCard/action`` invoke Teams posts for an ``Action.Execute`` press."""
+    return chat.activity(
+        sender,
+        type="invoke",
+        name="adaptiveCard/action",
+        value={
+            "action": {"type": "Action.Execute", "verb": verb, "data": data or {}},
+            "trigger": "manual",
+        },
+    )
 
 
 def card_of(activity: dict[str, Any]) -> dict[str, Any] | None:

@@ -141,6 +141,15 @@ async def prepared_grus(
     assert status == 200, card
     conversation_id = str(card["actions"][0]["data"]["conversation"])
     await settle(*servers)
+    await everyone_chooses(client, connector, conversation_id)
+    await settle(*servers)
+    return conversation_id
+
+
+async def everyone_chooses(
+    client: Client, connector: ConnectorStandIn, conversation_id: str
+) -> None:
+    """Every participant picks ``KEYWORDS`` on the preparation card in their 1:1 chat."""
     for person in EVERYONE:
         status, card = await client.press(
             one_to_one(connector, person),
@@ -149,8 +158,6 @@ async def prepared_grus(
             {"conversation": conversation_id, "keywords": ",".join(KEYWORDS)},
         )
         assert status == 200, card_text(card)
-    await settle(*servers)
-    return conversation_id
 
 
 def setup_data(**overrides: str) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from tests.faults.conftest import (
     LEADER,
     MEMBERS,
     agreement,
+    everyone_chooses,
     live_card_id,
     live_card_text,
     one_to_one,
@@ -113,14 +114,7 @@ async def test_setup_fan_out_retries_sends_and_creates_and_prompts_everyone_once
     # Everyone chooses; the keywords are posted in the group chat once, through a 503 and a 429.
     connector.fail("send", 503, match=in_chat(group.id))
     connector.fail("send", 429, match=in_chat(group.id), headers={"Retry-After": "0"})
-    for person in EVERYONE:
-        status, card = await client.press(
-            one_to_one(connector, person),
-            person,
-            "prep.keywords",
-            {"conversation": conversation_id, "keywords": ",".join(KEYWORDS)},
-        )
-        assert status == 200, card_text(card)
+    await everyone_chooses(client, connector, conversation_id)
     await settle(server)
     summaries = [a for a in connector.activities(group.id) if "Motivation" in card_text(card_of(a))]
     assert len(summaries) == 1, connector.summary()

@@ -1,5 +1,6 @@
 """Pytest fixtures for the Azurite blob emulator (installed by scripts/setup.sh).
 
+- `running_azurite(location)`: the same as a plain context manager (the benchmarks use it).
 - `azurite` (session): a running azurite-blob on 127.0.0.1 and a free port, with its data in a
   temporary directory. Fails (never skips) when Azurite is not installed.
 - `blob_container_name` (function): a fresh, valid container name for each test.
@@ -7,6 +8,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
 import time
@@ -54,32 +56,38 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class AzuriteFailed(RuntimeError):
+    """azurite-blob is not installed, exited, or did not listen in time (with its log)."""
+
+
 def _wait_for_port(proc: subprocess.Popen[bytes], port: int, log_path: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             log = log_path.read_text(errors="replace")
-            pytest.fail(f"azurite-blob exited with code {proc.returncode}:\n{log}", pytrace=False)
+            raise AzuriteFailed(f"azurite-blob exited with code {proc.returncode}:\n{log}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
         except OSError:
-            time.sleep(0.1)
+            time.sleep(0.05)
     proc.kill()
     proc.wait()
     log = log_path.read_text(errors="replace")
-    pytest.fail(f"azurite-blob did not listen on port {port} within {START_TIMEOUT:.0f} s:\n{log}")
+    raise AzuriteFailed(
+        f"azurite-blob did not listen on port {port} within {START_TIMEOUT:.0f} s:\n{log}"
+    )
 
 
-@pytest.fixture(scope="session")
-def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
+@contextlib.contextmanager
+def running_azurite(location: Path) -> Iterator[Azurite]:
+    """azurite-blob from node_modules on 127.0.0.1 and a free port, its data under ``location``;
+    stopped again on exit. Raises ``AzuriteFailed`` when it cannot start."""
     if not AZURITE_BLOB.exists():
-        pytest.fail(
+        raise AzuriteFailed(
             f"Azurite is not installed ({AZURITE_BLOB.relative_to(REPO_ROOT)} is missing): "
-            "run scripts/setup.sh",
-            pytrace=False,
+            "run scripts/setup.sh"
         )
-    location = tmp_path_factory.mktemp("azurite")
     port = _free_port()
     log_path = location / "azurite.log"
     command = [str(AZURITE_BLOB), "--blobHost", "127.0.0.1", "--blobPort", str(port)]
@@ -102,6 +110,15 @@ def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="session")
+def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
+    try:
+        with running_azurite(tmp_path_factory.mktemp("azurite")) as running:
+            yield running
+    except AzuriteFailed as failure:  # fail (never skip) when Azurite cannot run
+        pytest.fail(str(failure), pytrace=False)
 
 
 @pytest.fixture
