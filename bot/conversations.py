@@ -14,6 +14,7 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 from dialogs.concept import Concept
 from dialogs.conversation import ChatRef, Conversation, Person, PreviousPlan, previous_plan
@@ -26,6 +27,7 @@ from storage.locks import KeyedLocks
 from storage.protocols import ConversationStore
 from storage.update import update
 
+T = TypeVar("T")
 PREFIX = "conversations/"
 ATTEMPTS = 30  # a whole group pressing at once still lands; each retry reloads first
 LOCK_WAIT = 8.0  # seconds a change waits for its turn on one conversation in this process
@@ -83,9 +85,7 @@ class Conversations:
                 raise ConversationNotFound("no such conversation")
             return apply(current, event, self.concept, now)
 
-        stored = key(conversation_id)
-        async with self._locks.hold(stored, wait=LOCK_WAIT, shared=_store_failed):
-            return await update(self.store, stored, transition, attempts=ATTEMPTS)
+        return await self._change(conversation_id, transition)
 
     async def execute_as(
         self,
@@ -107,12 +107,17 @@ class Conversations:
             new, effects = apply(current, make_event(actor), self.concept, now)
             return new, (effects, actor)
 
+        saved, (effects, actor) = await self._change(conversation_id, transition)
+        return saved, effects, actor
+
+    async def _change(
+        self,
+        conversation_id: str,
+        transition: Callable[[Conversation | None], tuple[Conversation, T]],
+    ) -> tuple[Conversation, T]:
         stored = key(conversation_id)
         async with self._locks.hold(stored, wait=LOCK_WAIT, shared=_store_failed):
-            saved, (effects, actor) = await update(
-                self.store, stored, transition, attempts=ATTEMPTS
-            )
-        return saved, effects, actor
+            return await update(self.store, stored, transition, attempts=ATTEMPTS)
 
     async def previous_for(
         self, chat_id: str, kind: str, others: frozenset[str]
