@@ -1,4 +1,4 @@
-"""Wiring only: settings -> concept, stores -> adapter -> bot -> aiohttp routes.
+"""Wiring only: settings -> concept, stores -> the Agents SDK adapter -> the bot -> aiohttp routes.
 
 ``create_app(settings)`` builds everything and returns the aiohttp application; nothing happens
 at import. ``python app.py`` reads the settings from the environment and serves on HOST:PORT
@@ -10,24 +10,28 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from dataclasses import dataclass
 from datetime import timedelta
 
 from aiohttp import web
-from botbuilder.integration.aiohttp import (
-    CloudAdapter,
-    ConfigurationBotFrameworkAuthentication,
-)
-from botbuilder.schema import CallerIdConstants
-from botframework.connector.auth import AuthenticationConstants
+from microsoft_agents.hosting.aiohttp import CloudAdapter
 
-from bot.boundary import on_turn_error
+from bot import flows
+from bot.auth import Authenticator, auth_configuration, bot_connector_tokens, connections
+from bot.boundary import turn_error_handler
+from bot.conversations import Conversations
+from bot.deliveries import DELIVERY, Deliveries
 from bot.endpoint import messages_endpoint
+from bot.flows.context import Context
 from bot.handler import SamtaleguideBot
 from bot.housekeeping import Housekeeping
+from bot.messaging import Messaging
 from bot.observability import configure_logging
+from bot.outbox import Outbox
+from bot.plan_delivery import PlanDelivery
+from bot.reminders import FollowUpReminders
 from bot.scheduler import every
-from bot.sdk_tuning import tune_sdk
-from bot.services import Services
+from bot.tasks import Tasks, local_now
 from bot.teams import Teams
 from dialogs.concept import ConceptError, default_concept_path, load_concept
 from settings import Settings, SettingsError
@@ -36,36 +40,28 @@ from storage.factory import open_conversation_store, open_document_store
 from storage.links import ROUTE, LinkSigner, download_route, secret_from
 from storage.protocols import ConversationStore
 
-BOT_KEY = web.AppKey("bot", SamtaleguideBot)
+
+@dataclass(frozen=True)
+class Parts:
+    """What ``create_app`` built, for the scheduler, shutdown, administration and tests."""
+
+    bot: SamtaleguideBot
+    context: Context
+    store: ConversationStore
+    deliveries: Deliveries
+    documents: DocumentStore
+    teams: Teams
+    tasks: Tasks
+    reminders: FollowUpReminders
+    housekeeping: Housekeeping
+
+
+PARTS_KEY = web.AppKey("parts", Parts)
 REMINDERS_KEY = web.AppKey("reminders", asyncio.Task)
 MAX_BODY = 256 * 1024  # Teams activities are far smaller; anything larger is refused with 413
 SHUTDOWN_GRACE = 20.0  # seconds background work may finish on shutdown (hosts allow about 30)
 
 log = logging.getLogger("samtaleguide.app")
-
-
-class _BotConfig:
-    """The attribute names botbuilder's ConfigurationBotFrameworkAuthentication reads."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.APP_ID = settings.app_id
-        self.APP_PASSWORD = settings.app_password
-        self.APP_TYPE = settings.app_type
-        self.APP_TENANTID = settings.app_tenant_id
-        if settings.openid_metadata_url:  # everything else stays the public cloud's
-            constants = AuthenticationConstants
-            self.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = settings.openid_metadata_url
-            self.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = constants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER
-            self.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL = (
-                constants.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL
-            )
-            self.TO_CHANNEL_FROM_BOT_LOGIN_URL = constants.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX + (
-                settings.app_tenant_id or "botframework.com"
-            )
-            self.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE = constants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE
-            self.OAUTH_URL = constants.OAUTH_URL
-            self.CALLER_ID = CallerIdConstants.public_azure_channel
-            self.VALIDATE_AUTHORITY = True
 
 
 def open_stores(settings: Settings) -> tuple[ConversationStore, DocumentStore, bytes]:
@@ -97,60 +93,99 @@ def open_stores(settings: Settings) -> tuple[ConversationStore, DocumentStore, b
 def create_app(settings: Settings) -> web.Application:
     concept = load_concept(settings.concept_file or default_concept_path())
     store, documents, link_secret = open_stores(settings)
-    local = settings.storage_kind == "local-files"
-    tune_sdk()
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(_BotConfig(settings)))
-    adapter.on_turn_error = on_turn_error
-    teams = Teams(adapter, settings.app_id, rate=settings.teams_rate)
-    services = Services(
+    deliveries = Deliveries(store.with_codec(DELIVERY))
+    auth = auth_configuration(settings)
+    sdk_connections = connections(auth)
+    adapter = CloudAdapter(connection_manager=sdk_connections)
+    adapter.on_turn_error = turn_error_handler(settings.locale_override)
+    teams = Teams(
+        bot_connector_tokens(sdk_connections.get_default_connection()),
+        app_id=settings.app_id,
+        rate=settings.teams_rate,
+    )
+    tasks = Tasks()
+    clock = local_now
+    conversations = Conversations(store, concept)
+    messaging = Messaging(teams, deliveries)
+    plans = PlanDelivery(
         concept=concept,
-        store=store,
-        teams=teams,
+        messaging=messaging,
         documents=documents,
         link_ttl=timedelta(minutes=settings.link_minutes),
-        app_id=settings.app_id,
+        clock=clock,
     )
-    bot = SamtaleguideBot(services)
+    outbox = Outbox(
+        concept=concept,
+        conversations=conversations,
+        deliveries=deliveries,
+        messaging=messaging,
+        tasks=tasks,
+        deliver_plan=plans.deliver,
+    )
+    context = Context(
+        concept=concept,
+        conversations=conversations,
+        deliveries=deliveries,
+        outbox=outbox,
+        plans=plans,
+        teams=teams,
+        clock=clock,
+    )
+    bot = SamtaleguideBot(
+        context, flows.routes(), flows.commands(), locale_override=settings.locale_override
+    )
+    reminders = FollowUpReminders(conversations, messaging, clock)
+    housekeeping = Housekeeping(
+        store,
+        documents,
+        deliveries,
+        retention=timedelta(days=settings.retention_days),
+        unfinished_retention=timedelta(days=settings.unfinished_retention_days),
+    )
+    jobs = [
+        lambda: reminders.run_once(clock().date()),
+        lambda: housekeeping.purge_expired(clock()),
+    ]
 
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response(
             {"status": "ok", "storage": settings.storage_kind, "concept": concept.id}
         )
 
-    housekeeping = Housekeeping(
-        store,
-        documents,
-        retention=timedelta(days=settings.retention_days),
-        unfinished_retention=timedelta(days=settings.unfinished_retention_days),
-    )
-    jobs = [
-        lambda: bot.reminders.run_once(services.clock().date()),
-        lambda: housekeeping.purge_expired(services.clock()),
-    ]
-
     async def start_reminders(app: web.Application) -> None:
         if settings.reminder_interval > 0:
             app[REMINDERS_KEY] = asyncio.create_task(every(settings.reminder_interval, jobs))
 
-    async def close_store(app: web.Application) -> None:
+    async def close(app: web.Application) -> None:
         task = app.get(REMINDERS_KEY)
         if task is not None:
             task.cancel()
-        await services.drain(SHUTDOWN_GRACE)
+        await tasks.drain(SHUTDOWN_GRACE)
+        await teams.close()
         await store.close()
         await documents.close()
 
     app = web.Application(client_max_size=MAX_BODY)
     app.router.add_post(
         "/api/messages",
-        messages_endpoint(adapter, bot, settings.allowed_tenants, settings.locale_override),
+        messages_endpoint(adapter, bot, Authenticator(auth), settings.allowed_tenants),
     )
     app.router.add_get("/healthz", healthz)
-    if local:
+    if settings.storage_kind == "local-files":
         app.router.add_get(ROUTE, download_route(documents, LinkSigner(link_secret)))
     app.on_startup.append(start_reminders)
-    app.on_cleanup.append(close_store)
-    app[BOT_KEY] = bot
+    app.on_cleanup.append(close)
+    app[PARTS_KEY] = Parts(
+        bot=bot,
+        context=context,
+        store=store,
+        deliveries=deliveries,
+        documents=documents,
+        teams=teams,
+        tasks=tasks,
+        reminders=reminders,
+        housekeeping=housekeeping,
+    )
     return app
 
 

@@ -14,6 +14,7 @@ import sys
 from datetime import datetime, timedelta
 
 from app import open_stores
+from bot.deliveries import DELIVERY, Deliveries
 from bot.housekeeping import Housekeeping
 from settings import Settings, SettingsError
 
@@ -23,6 +24,7 @@ async def _run(command: str, ids: list[str], settings: Settings) -> int:
     housekeeping = Housekeeping(
         store,
         documents,
+        Deliveries(store.with_codec(DELIVERY)),
         retention=timedelta(days=settings.retention_days),
         unfinished_retention=timedelta(days=settings.unfinished_retention_days),
     )

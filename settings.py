@@ -48,7 +48,6 @@ class Settings:
     retention_days: int = 400
     locale_override: str = ""
     unfinished_retention_days: int = 180
-    openid_metadata_url: str = ""
     teams_rate: float = 45.0
 
     @property
@@ -124,9 +123,6 @@ class Settings:
             raise SettingsError("REMINDER_INTERVAL_SECONDS", "must be a whole number of seconds")
 
         tenants = frozenset(t.strip() for t in get("ALLOWED_TENANTS").split(",") if t.strip())
-        metadata = get("BOT_OPENID_METADATA_URL")
-        if metadata and not re.match(r"^https?://[^\s/]+", metadata):
-            raise SettingsError("BOT_OPENID_METADATA_URL", "must be an http(s) URL")
 
         documents = get("AZURE_STORAGE_DOCUMENTS_CONTAINER", "samtaleguide-documents")
         if not _CONTAINER.match(documents) or documents == container:
@@ -185,6 +181,5 @@ class Settings:
             retention_days=days["RETENTION_DAYS"],
             locale_override=locale,
             unfinished_retention_days=days["UNFINISHED_RETENTION_DAYS"],
-            openid_metadata_url=metadata,
             teams_rate=rate,
         )

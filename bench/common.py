@@ -34,10 +34,14 @@ from typing import Any
 
 import aiohttp
 
+from bot import deliveries
+from bot.identity import ChatRef
 from dialogs import events as ev
 from dialogs.concept import Concept, default_concept_path, load_concept
-from dialogs.conversation import ChatRef, Conversation, Person
+from dialogs.conversation import Conversation, Person
 from dialogs.transitions import apply, new_conversation
+from storage.keys import place_of
+from storage.protocols import Store
 from tests.app.harness import BOT, TENANT, Chat, User, user
 from tests.app.harness import press_activity as harness_press
 from tests.support.azurite import Azurite, running_azurite
@@ -158,7 +162,7 @@ def blob_env(azurite: Azurite, container: str) -> dict[str, str]:
 class Child:
     """A server in its own (spawned) process (its stderr silenced unless the environment sets
     ``BENCH_SERVER_LOGS``): ``"app"`` (``create_app`` on ``options["env"]``),
-    ``"echo"`` (a bare botbuilder bot) or ``"connector"`` (the Bot Connector stand-in, with
+    ``"echo"`` (a bare Agents SDK bot) or ``"connector"`` (the Bot Connector stand-in, with
     ``options`` as its keyword arguments). ``start`` returns its URL; ``stop`` shuts it down
     cleanly and returns what it measured about itself: ``profile`` (cProfile text, with
     ``profile=True``; the raw statistics go to ``profile_path`` when given) and, for the app,
@@ -249,10 +253,6 @@ def _child_main(
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 2)
         os.close(devnull)
-    if options.pop("tune_sdk", False):  # what the app does in create_app, for the echo bot
-        from bot.sdk_tuning import tune_sdk
-
-        tune_sdk()
     profile, profile_path = profiling
     profiler = cProfile.Profile() if profile else None
     counters: dict[str, int] = {}
@@ -308,8 +308,8 @@ async def _serve(
 
         server = await BotServer(Settings.from_env(options["env"])).start()
         if "fanout" in options:
-            server.services.fanout = options["fanout"]
-        store, teams = server.services.store, server.services.teams
+            server.parts.context.outbox.fanout = options["fanout"]
+        store, teams = server.parts.store, server.parts.teams
         for name in ("load", "save"):
             setattr(store, name, _count_calls(counters, f"store.{name}", getattr(store, name)))
         for name in ("send", "update", "open_personal_chat"):
@@ -363,41 +363,40 @@ def connector_counts(connector: Any) -> dict[str, int]:
 
 
 async def _echo_bot() -> tuple[str, Any]:
-    """The bare botbuilder baseline: an ActivityHandler under CloudAdapter on aiohttp that
-    answers every ``adaptiveCard/action`` invoke with a tiny card, the way botbuilder's samples
-    do (with the model as the body, so CloudAdapter serialises it once)."""
+    """The bare Agents SDK baseline: an ``ActivityHandler`` under the aiohttp ``CloudAdapter``
+    (unauthenticated, as the app runs here) that answers every ``adaptiveCard/action`` invoke with
+    a tiny card, the way the SDK's samples do (``CloudAdapter.process`` for the HTTP route)."""
     from aiohttp import web
-    from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
-    from botbuilder.integration.aiohttp import (
-        CloudAdapter,
-        ConfigurationBotFrameworkAuthentication,
+    from microsoft_agents.activity import InvokeResponse, TurnContextProtocol
+    from microsoft_agents.hosting.aiohttp import CloudAdapter
+    from microsoft_agents.hosting.core import ActivityHandler, ConnectionManager
+    from microsoft_agents.hosting.core.authorization import (
+        AgentAuthConfiguration,
+        AnonymousTokenProvider,
     )
-    from botbuilder.schema import AdaptiveCardInvokeResponse
-
-    class Config:
-        APP_ID = ""
-        APP_PASSWORD = ""
-        APP_TYPE = "MultiTenant"
-        APP_TENANTID = ""
 
     class EchoBot(ActivityHandler):
-        async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        async def on_invoke_activity(self, turn_context: TurnContextProtocol) -> InvokeResponse:
             verb = (turn_context.activity.value or {}).get("action", {}).get("verb", "")
             card = {
                 "type": "AdaptiveCard",
                 "version": "1.5",
                 "body": [{"type": "TextBlock", "text": f"Echo: {verb}"}],
             }
-            body = AdaptiveCardInvokeResponse(
-                status_code=200, type="application/vnd.microsoft.card.adaptive", value=card
-            )
-            return InvokeResponse(status=200, body=body)
+            body = {"statusCode": 200, "type": "application/vnd.microsoft.card.adaptive"}
+            return InvokeResponse(status=200, body={**body, "value": card})
 
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(Config()))
+    config = AgentAuthConfiguration(anonymous_allowed=True)
+    adapter = CloudAdapter(
+        connection_manager=ConnectionManager(
+            provider_factory=lambda _: AnonymousTokenProvider(),
+            connections_configurations={"SERVICE_CONNECTION": config},
+        )
+    )
     bot = EchoBot()
 
     async def messages(request: web.Request) -> web.StreamResponse:
-        return await adapter.process(request, bot)
+        return await adapter.process(request, bot) or web.Response(status=202)
 
     app = web.Application()
     app.router.add_post("/api/messages", messages)
@@ -487,6 +486,14 @@ def chat_ref(chat: Chat) -> ChatRef:
     )
 
 
+async def store_grus(store: Store[Conversation], conversation: Conversation, chat: Chat) -> None:
+    """Save ``conversation`` as the bot would have set it up in ``chat``: the conversation, and
+    the bot's delivery record naming the chat as its home."""
+    await store.save(f"conversations/{conversation.id}", conversation, None)
+    record = deliveries.Delivery(home=chat_ref(chat))
+    await store.with_codec(deliveries.DELIVERY).save(deliveries.key(conversation.id), record, None)
+
+
 def _person(u: User) -> Person:
     return Person(u.id, u.name, u.aad)
 
@@ -516,7 +523,7 @@ def grus(
         concept=the_concept,
         kind="GRUS",
         leader=_person(leader),
-        chat=chat_ref(chat),
+        place=place_of(chat.id),
         now=NOW,
     )
     conv = run(

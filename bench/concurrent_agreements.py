@@ -36,10 +36,12 @@ from bench.common import (
     people,
     press_activity,
     result_line,
+    store_grus,
     table,
 )
 from bot.conversations import key
-from storage.blob_store import BlobConversationStore
+from storage.blob_store import BlobStore
+from storage.schemas import CONVERSATION
 from tests.app.harness import card_text
 from tests.support.azurite import Azurite
 
@@ -93,7 +95,7 @@ async def run(cfg: Config, azurite: Azurite | None = None) -> Outcome:
     options = {"env": blob_env(azurite, container)}
     connector = Child("connector").launch()
     instances = [Child("app", options).launch(), Child("app", options).launch()]
-    store = BlobConversationStore.from_connection_string(azurite.connection_string, container)
+    store = BlobStore.from_connection_string(azurite.connection_string, container, CONVERSATION)
     presser = Presser()
     counters: list[dict[str, int]] = []
     try:
@@ -102,9 +104,7 @@ async def run(cfg: Config, azurite: Azurite | None = None) -> Outcome:
         chat = group_chat(f"bench-agreements-{uuid.uuid4().hex[:6]}", service_url)
         everyone = people(5000, cfg.size)
         conversation_id = f"bench-agreements-{uuid.uuid4().hex[:8]}"
-        await store.save(
-            key(conversation_id), grus(concept(), conversation_id, chat, everyone), None
-        )
+        await store_grus(store, grus(concept(), conversation_id, chat, everyone), chat)
         data = {"conversation": conversation_id}
         started = await presser.post(urls[0], press_activity(chat, everyone[0], "live.start", data))
         assert started.status == 200, started

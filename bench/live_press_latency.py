@@ -1,4 +1,4 @@
-"""Live-card press latency over HTTP on Azurite, against a bare botbuilder echo bot.
+"""Live-card press latency over HTTP on Azurite, against a bare Agents SDK echo bot.
 
 ``meetings`` live GRUS of ``size`` people each (stored through the real blob store on Azurite,
 then started with a real ``live.start`` press, so the live card is posted and kept edited
@@ -6,7 +6,7 @@ through the Bot Connector stand-in). Each round, every participant of every meet
 the same moment: alternately ``note.add`` and ``keyword.mark`` (toggling one of their own
 keywords), so every press is a real change of a conversation eight people write to at once.
 Right after each burst, the same number of presses in the same HTTP shape go to a bare
-botbuilder echo bot (an ``ActivityHandler`` under ``CloudAdapter`` on aiohttp answering every
+Agents SDK echo bot (an ``ActivityHandler`` under ``CloudAdapter`` on aiohttp answering every
 invoke with a tiny card). Latency is measured client-side, per request, on one keep-alive
 session; the app, the echo bot and the stand-in each run in their own process.
 
@@ -42,10 +42,14 @@ from bench.common import (
     people,
     press_activity,
     result_line,
+    store_grus,
     table,
 )
 from bot.conversations import key
-from storage.blob_store import BlobConversationStore
+from bot.deliveries import DELIVERY
+from bot.deliveries import key as delivery_key
+from storage.blob_store import BlobStore
+from storage.schemas import CONVERSATION
 from tests.app.harness import Chat, User
 from tests.support.azurite import Azurite
 
@@ -62,7 +66,6 @@ class Config:
     spread: float = 0.0  # seconds over which a round's presses are spread (0: all at once)
     profile: bool = False
     profile_path: str | None = None
-    echo_tuned: bool = False  # give the echo bot the app's SDK tuning (bot.sdk_tuning) too
 
 
 @dataclass
@@ -106,7 +109,7 @@ class Outcome:
 
 
 async def _setup(
-    cfg: Config, store: BlobConversationStore, service_url: str, presser: Presser, app_url: str
+    cfg: Config, store: BlobStore, service_url: str, presser: Presser, app_url: str
 ) -> list[Meeting]:
     the_concept = concept()
     meetings = []
@@ -115,7 +118,7 @@ async def _setup(
         everyone = people(1000 + m * 100, cfg.size)
         conversation_id = f"bench-live-{m}-{uuid.uuid4().hex[:8]}"
         conversation = grus(the_concept, conversation_id, chat, everyone)
-        await store.save(key(conversation_id), conversation, None)
+        await store_grus(store, conversation, chat)
         keywords = {p.user_id: p.keywords[0] for p in conversation.participants}
         meetings.append(Meeting(conversation_id, chat, everyone, keywords))
     started = await asyncio.gather(
@@ -133,8 +136,8 @@ async def _setup(
     deadline = time.monotonic() + 30
     for m in meetings:  # the live card is posted after the answer; wait until it is recorded
         while True:
-            stored, _ = await store.load(key(m.conversation_id))
-            if stored is not None and stored.live.card_activity_id:
+            record, _ = await store.with_codec(DELIVERY).load(delivery_key(m.conversation_id))
+            if record is not None and record.live:
                 break
             if time.monotonic() > deadline:
                 raise RuntimeError("the live cards were not posted")
@@ -175,14 +178,14 @@ async def run(cfg: Config, azurite: Azurite | None = None) -> Outcome:
             return await run(cfg, fresh)
     container = f"bench-{uuid.uuid4().hex[:12]}"
     connector = Child("connector").launch()
-    echo = Child("echo", {"tune_sdk": cfg.echo_tuned}).launch()
+    echo = Child("echo", {}).launch()
     app = Child(
         "app",
         {"env": blob_env(azurite, container)},
         profile=cfg.profile,
         profile_path=cfg.profile_path,
     ).launch()
-    store = BlobConversationStore.from_connection_string(azurite.connection_string, container)
+    store = BlobStore.from_connection_string(azurite.connection_string, container, CONVERSATION)
     presser = Presser()
     try:
         service_url = connector.ready()
@@ -272,9 +275,7 @@ def report(cfg: Config, outcome: Outcome) -> str:
     lines = [
         header("live_press_latency"),
         f"{cfg.meetings} meetings x {cfg.size} participants pressing {how}, "
-        f"{cfg.rounds} rounds (+{cfg.warmup} warm-up)"
-        + (", echo bot with the app's SDK tuning" if cfg.echo_tuned else ", stock echo bot")
-        + "; client-side latency in ms",
+        f"{cfg.rounds} rounds (+{cfg.warmup} warm-up); client-side latency in ms",
         table(["server", "presses", "p50", "p95", "p99", "max"], rows),
         f"errors: {outcome.errors}; notes kept exactly: {numbers['notes_kept']}",
         f"app calls per press (incl. background card edits): {per_press}",
@@ -298,11 +299,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--spread", type=float, default=0.0, help="spread each round (s)")
     parser.add_argument("--profile", action="store_true", help="cProfile the app process")
     parser.add_argument("--profile-out", help="write the app's raw cProfile stats here")
-    parser.add_argument(
-        "--echo-tuned",
-        action="store_true",
-        help="give the echo bot the app's msrest tuning (bot/sdk_tuning.py) too",
-    )
     args = parser.parse_args(argv)
     cfg = Config(meetings=3, size=4, rounds=2) if args.quick else Config()
     cfg.meetings = args.meetings or cfg.meetings
@@ -311,7 +307,6 @@ def main(argv: list[str] | None = None) -> None:
     cfg.spread = args.spread
     cfg.profile = args.profile
     cfg.profile_path = args.profile_out
-    cfg.echo_tuned = args.echo_tuned
     print(report(cfg, asyncio.run(run(cfg))), flush=True)
 
 

@@ -40,10 +40,11 @@ from bench.common import (
     people,
     press_activity,
     result_line,
+    store_grus,
     table,
 )
-from bot.conversations import key
-from storage.file_store import FileConversationStore
+from storage.file_store import FileStore
+from storage.schemas import CONVERSATION
 from tests.app.harness import Chat, User
 from tests.support.connector import ConnectorStandIn
 
@@ -86,7 +87,7 @@ def memory_of(pid: int) -> dict[str, float]:
 
 async def _write(root: Path, cfg: Config, service_url: str) -> list[tuple[str, Chat, User, bool]]:
     the_concept = concept()
-    store = FileConversationStore(root)
+    store = FileStore(root, CONVERSATION)
     touched = []
     batch = []
     for n in range(cfg.conversations):
@@ -105,7 +106,7 @@ async def _write(root: Path, cfg: Config, service_url: str) -> list[tuple[str, C
             notes=4 + n % 12 if live else 0,
             agreements=n % 15 if live else 0,
         )
-        batch.append(store.save(key(conversation_id), conversation, None))
+        batch.append(store_grus(store, conversation, chat))
         if len(batch) == 50:
             await asyncio.gather(*batch)
             batch = []

@@ -123,10 +123,10 @@ async def run(cfg: Config, azurite: Azurite | None = None) -> Outcome:
     try:
         service_url = connector.ready()
         server = await BotServer(Settings.from_env(blob_env(azurite, container))).start()
-        services = server.services
+        parts = server.parts
         if cfg.fanout is not None:
-            services.fanout = cfg.fanout
-        teams = services.teams
+            parts.context.outbox.fanout = cfg.fanout
+        teams = parts.teams
         if cfg.rate is not None:
             teams.rate = cfg.rate if cfg.rate > 0 else None
         if cfg.burst is not None:
@@ -154,14 +154,15 @@ async def run(cfg: Config, azurite: Azurite | None = None) -> Outcome:
             if answer.status != 200 or not card or "actions" not in card:
                 raise RuntimeError(f"setup.save failed: {answer.status} {card_text(card)}")
             conversation_ids.append(str(card["actions"][0]["data"]["conversation"]))
-        await services.drain()
+        await parts.tasks.drain()
         seconds = time.perf_counter() - began
         recorded = unreachable = 0
         for conversation_id in conversation_ids:
-            stored, _ = await services.store.load(key(conversation_id))
+            stored, _ = await parts.store.load(key(conversation_id))
             assert stored is not None
-            recorded += sum(1 for p in stored.participants if p.prompt_activity_id)
-            unreachable += sum(1 for p in stored.participants if p.unreachable)
+            record = await parts.deliveries.get(conversation_id)
+            recorded += sum(1 for p in stored.participants if record.prompt(p.user_id))
+            unreachable += len(record.unreachable)
     finally:
         await presser.close()
         if server is not None:
@@ -177,7 +178,7 @@ async def run(cfg: Config, azurite: Azurite | None = None) -> Outcome:
         exactly_once=counts.get("one_to_one_exactly_once", 0),
         recorded=recorded,
         unreachable=unreachable,
-        fanout=services.fanout,
+        fanout=parts.context.outbox.fanout,
         rate=teams.rate,
         burst=teams.burst,
         ops=Counter(

@@ -1,36 +1,68 @@
-"""Finding and changing stored conversations: load (ETag) → pure transition → save (If-Match).
+"""Finding and changing stored conversations: the one change path of the bot.
 
-``execute`` is the only way the bot changes a conversation. It retries on conflicts (via
-``storage.update``), saves nothing when the domain refuses, and returns the effects for the
-caller to carry out after the save. Within one process, changes to one conversation take turns
-(``storage.locks.KeyedLocks``), so only other instances can cause conflicts; a change that waits
-longer than ``LOCK_WAIT`` for its turn is refused as busy ("try again") rather than queued on,
-and when the store fails one change, the changes already waiting behind it fail with it.
+``Conversations.change(conversation_id, person, make_event, now)`` is the only way a press
+changes a conversation: load (ETag) → resolve the presser's participant id on the loaded state →
+``dialogs.transitions.apply`` → save (If-Match), retried on conflicts (``storage.update``). A
+refusal saves nothing and raises ``Refused``, which carries the very state it was refused against
+(so the refusal's card needs no second load). With ``create``, an absent conversation starts
+from ``create()`` and is saved create-only (If-None-Match), so a redelivered setup press finds
+the conversation it made the first time and changes nothing. ``change_as`` does the same for the
+bot itself (a follow-up reminder's claim).
+
+Within one process, changes to one conversation take turns (``storage.locks.KeyedLocks``), so
+only other instances can cause conflicts; a change that waits longer than ``LOCK_WAIT`` for its
+turn is refused as busy ("try again") rather than queued on, and when the store fails one change,
+the changes already waiting behind it fail with it.
 """
 
 from __future__ import annotations
 
 import hashlib
-import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
 
 from dialogs.concept import Concept
-from dialogs.conversation import ChatRef, Conversation, Person, PreviousPlan, previous_plan
+from dialogs.conversation import Conversation, Person, PreviousPlan, previous_plan
 from dialogs.effects import Effect
 from dialogs.errors import DomainError
 from dialogs.events import Event
 from dialogs.transitions import apply
 from storage.errors import ConflictError, StorageError
+from storage.keys import place_of
 from storage.locks import KeyedLocks
 from storage.protocols import ConversationStore
 from storage.update import update
 
-T = TypeVar("T")
 PREFIX = "conversations/"
 ATTEMPTS = 30  # a whole group pressing at once still lands; each retry reloads first
 LOCK_WAIT = 8.0  # seconds a change waits for its turn on one conversation in this process
+MAX_ID = 64
+
+
+class ConversationNotFound(DomainError):
+    code = "not_found"
+
+
+@dataclass(frozen=True)
+class Changed:
+    """An accepted (or already applied) event: the saved state, what to do next, and who."""
+
+    conversation: Conversation
+    effects: tuple[Effect, ...]
+    actor: str
+
+
+class Refused(Exception):
+    """The domain refused the event; nothing was saved. ``latest`` is the state it was refused
+    against (None when the conversation does not exist) and ``actor`` the presser's participant
+    id on it."""
+
+    def __init__(self, refusal: DomainError, latest: Conversation | None, actor: str) -> None:
+        super().__init__(refusal.code)
+        self.refusal = refusal
+        self.latest = latest
+        self.actor = actor
 
 
 # When the store fails a change, the changes queued behind it fail at once too ("try again")
@@ -39,27 +71,34 @@ def _store_failed(error: Exception) -> bool:
     return isinstance(error, StorageError) and not isinstance(error, ConflictError)
 
 
-class ConversationNotFound(DomainError):
-    code = "not_found"
-
-
-def chat_prefix(chat_id: str) -> str:
-    return hashlib.sha256(chat_id.encode("utf-8")).hexdigest()[:16]
-
-
-def new_id(chat: ChatRef, now: datetime) -> str:
-    """Sortable by time within a chat, so the newest conversation of a chat is the last key."""
-    return f"{chat_prefix(chat.conversation_id)}-{now:%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
+def new_id(chat_id: str, request_id: str) -> str:
+    """The id of a conversation set up by the press ``request_id`` in chat ``chat_id``: the
+    chat's place, then a hash of the press, so a redelivered press names the same conversation."""
+    press = hashlib.sha256(f"{chat_id}\x1f{request_id}".encode()).hexdigest()[:12]
+    return f"{place_of(chat_id)}-{press}"
 
 
 def key(conversation_id: str) -> str:
     if (
-        not conversation_id
-        or len(conversation_id) > 64
-        or not all(c.isalnum() or c == "-" for c in conversation_id)
+        not isinstance(conversation_id, str)
+        or not conversation_id
+        or len(conversation_id) > MAX_ID
+        or not all(c.isascii() and (c.isalnum() or c == "-") for c in conversation_id)
     ):
         raise ConversationNotFound("malformed id")
     return PREFIX + conversation_id
+
+
+def resolve_actor(conversation: Conversation, person: Person) -> str:
+    """The participant id of ``person``: their Teams id, or their Entra object id when they were
+    invited from the people picker (which knows only that)."""
+    if conversation.participant(person.user_id) is not None:
+        return person.user_id
+    if person.aad_object_id:
+        for p in conversation.participants:
+            if p.aad_object_id == person.aad_object_id:
+                return p.user_id
+    return person.user_id
 
 
 class Conversations:
@@ -74,59 +113,72 @@ class Conversations:
             raise ConversationNotFound("no such conversation")
         return conversation
 
-    async def create(self, conversation: Conversation) -> None:
-        await self.store.save(key(conversation.id), conversation, None)
-
-    async def execute(
-        self, conversation_id: str, event: Event, now: datetime
-    ) -> tuple[Conversation, tuple[Effect, ...]]:
-        def transition(current: Conversation | None) -> tuple[Conversation, tuple[Effect, ...]]:
-            if current is None:
-                raise ConversationNotFound("no such conversation")
-            return apply(current, event, self.concept, now)
-
-        return await self._change(conversation_id, transition)
-
-    async def execute_as(
+    async def change(
         self,
         conversation_id: str,
         person: Person,
         make_event: Callable[[str], Event],
         now: datetime,
-    ) -> tuple[Conversation, tuple[Effect, ...], str]:
-        """``execute`` for a press by ``person``: the event is made from their participant id,
-        resolved on the very state the event applies to (one load per attempt, not two).
-        Returns the saved conversation, the effects and that participant id."""
+        *,
+        create: Callable[[], Conversation] | None = None,
+    ) -> Changed:
+        """Apply the event ``make_event(actor)`` for a press by ``person``; see the module."""
 
-        def transition(
-            current: Conversation | None,
-        ) -> tuple[Conversation, tuple[tuple[Effect, ...], str]]:
+        def transition(current: Conversation | None) -> tuple[Conversation, Changed]:
+            start = current if current is not None else (create() if create else None)
+            if start is None:
+                raise Refused(ConversationNotFound("no such conversation"), None, person.user_id)
+            actor = resolve_actor(start, person)
+            try:
+                new, effects = apply(start, make_event(actor), self.concept, now)
+            except DomainError as refusal:
+                raise Refused(refusal, current, actor) from None
+            if current is None:  # a creation always saves, even when the event was a no-op
+                return new, Changed(new, effects, actor)
+            return (current if new is start else new), Changed(new, effects, actor)
+
+        return await self._change(conversation_id, transition)
+
+    async def change_as(self, conversation_id: str, event: Event, now: datetime) -> Changed:
+        """Apply an event of the bot itself (``event.actor`` is not a person)."""
+
+        def transition(current: Conversation | None) -> tuple[Conversation, Changed]:
             if current is None:
-                raise ConversationNotFound("no such conversation")
-            actor = resolve_actor(current, person)
-            new, effects = apply(current, make_event(actor), self.concept, now)
-            return new, (effects, actor)
+                raise Refused(ConversationNotFound("no such conversation"), None, event.actor)
+            try:
+                new, effects = apply(current, event, self.concept, now)
+            except DomainError as refusal:
+                raise Refused(refusal, current, event.actor) from None
+            return new, Changed(new, effects, event.actor)
 
-        saved, (effects, actor) = await self._change(conversation_id, transition)
-        return saved, effects, actor
+        return await self._change(conversation_id, transition)
 
     async def _change(
         self,
         conversation_id: str,
-        transition: Callable[[Conversation | None], tuple[Conversation, T]],
-    ) -> tuple[Conversation, T]:
+        transition: Callable[[Conversation | None], tuple[Conversation, Changed]],
+    ) -> Changed:
         stored = key(conversation_id)
         async with self._locks.hold(stored, wait=LOCK_WAIT, shared=_store_failed):
-            return await update(self.store, stored, transition, attempts=ATTEMPTS)
+            _, changed = await update(self.store, stored, transition, attempts=ATTEMPTS)
+            return changed
+
+    async def at_place(self, chat_id: str) -> list[Conversation]:
+        """The conversations set up in this chat, oldest first."""
+        found = []
+        for stored in await self.store.keys(PREFIX + place_of(chat_id) + "-"):
+            conversation, _ = await self.store.load(stored)
+            if conversation is not None:
+                found.append(conversation)
+        return sorted(found, key=lambda c: (c.created_at, c.id))
 
     async def previous_for(
         self, chat_id: str, kind: str, others: frozenset[str]
     ) -> PreviousPlan | None:
         """The newest closed conversation of the same kind in this chat, for the same person
         (MUS, LUS: the same participants besides the leader) or the same group (GRUS)."""
-        for stored in reversed(await self.store.keys(PREFIX + chat_prefix(chat_id) + "-")):
-            conversation, _ = await self.store.load(stored)
-            if conversation is None or conversation.phase != "closed" or conversation.kind != kind:
+        for conversation in reversed(await self.at_place(chat_id)):
+            if conversation.phase != "closed" or conversation.kind != kind:
                 continue
             theirs = frozenset(p.user_id for p in conversation.participants if p.role != "leader")
             if kind == "GRUS" or theirs == others:
@@ -135,25 +187,7 @@ class Conversations:
 
     async def current_for_chat(self, chat_id: str) -> Conversation | None:
         """The newest conversation of this chat that is not closed (or the newest, if all are)."""
-        keys = await self.store.keys(PREFIX + chat_prefix(chat_id) + "-")
-        newest: Conversation | None = None
-        for stored in reversed(keys):
-            conversation, _ = await self.store.load(stored)
-            if conversation is None:
-                continue
-            if conversation.phase != "closed":
-                return conversation
-            newest = newest or conversation
-        return newest
-
-
-def resolve_actor(conversation: Conversation, person: Person) -> str:
-    """The participant id of ``person``: their Teams id, or their Entra object id when they were
-    invited from the people picker (which knows only that)."""
-    if conversation.participant(person.user_id) is not None:
-        return person.user_id
-    if person.aad_object_id:
-        for p in conversation.participants:
-            if p.aad_object_id == person.aad_object_id:
-                return p.user_id
-    return person.user_id
+        found = await self.at_place(chat_id)
+        open_ones = [c for c in found if c.phase != "closed"]
+        newest = open_ones or found
+        return newest[-1] if newest else None

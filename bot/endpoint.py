@@ -2,9 +2,10 @@
 
 Order of checks, each answered without touching state: JSON content type (415), a JSON object
 that is an activity (400), the Bot Framework token (401 for anything that does not validate:
-missing, forged, expired, wrong audience or issuer), the tenant allow-list (403). Then the turn
-runs; an invoke's response is serialised once. Nothing a client sends gets a 5xx: errors inside
-a turn are answered by ``bot.boundary.on_turn_error``; anything else is a 400.
+missing, forged, expired, wrong audience, issuer or service URL), the tenant (403: the activity
+names two different tenants, or one not on the allow-list). Then the turn runs through the Agents
+SDK's adapter; an invoke's answer is its JSON body. Nothing a client sends gets a 5xx: errors
+inside a turn are answered by ``bot.boundary``; anything else is a 400.
 """
 
 from __future__ import annotations
@@ -15,13 +16,18 @@ import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
-from botbuilder.core import serializer_helper
-from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import Activity, AdaptiveCardInvokeResponse
+from microsoft_agents.activity import Activity
+from microsoft_agents.hosting.aiohttp import CloudAdapter
+from pydantic import ValidationError
 
+from bot.auth import Authenticator, Unauthorized
 from bot.handler import SamtaleguideBot
-from bot.identity import tenant_of
+from bot.identity import tenant_ids
 from bot.observability import new_correlation
+from bot.replies import card_invoke_response
+from bot.teams import TokenUnavailable
+from cards.errors import message_card
+from cards.texts import texts_for
 
 log = logging.getLogger("samtaleguide.endpoint")
 
@@ -32,19 +38,11 @@ def _refuse(status: int, reason: str) -> web.Response:
     return web.json_response({"error": reason}, status=status)
 
 
-def _invoke_body(body: object) -> object:
-    """An invoke response's JSON. A card answer is built directly: msrest's generic serialiser
-    walks the whole card (about 7 ms for a live card of 35 KB, against 0.3 ms; same JSON)."""
-    if isinstance(body, AdaptiveCardInvokeResponse) and isinstance(body.value, dict):
-        return {"statusCode": body.status_code, "type": body.type, "value": body.value}
-    return serializer_helper(body)
-
-
 def messages_endpoint(
     adapter: CloudAdapter,
     bot: SamtaleguideBot,
+    authenticator: Authenticator,
     allowed_tenants: frozenset[str],
-    locale_override: str = "",
 ) -> Handler:
     async def messages(request: web.Request) -> web.StreamResponse:
         if "application/json" not in request.headers.get("Content-Type", ""):
@@ -53,30 +51,42 @@ def messages_endpoint(
             body = json.loads(await request.read())
             if not isinstance(body, dict) or not isinstance(body.get("type"), str):
                 return _refuse(400, "body is not an activity")
-            activity = Activity().deserialize(body)
+            activity = Activity.model_validate(body)
         except web.HTTPException:  # 413: over the body size limit
             raise
-        except Exception:  # not JSON, or not deserialisable as an activity
+        except (ValueError, ValidationError, RecursionError):
             return _refuse(400, "malformed activity")
-        if locale_override:  # the Agents Playground always says en-US
-            activity.locale = locale_override
+        if not activity.conversation or not activity.conversation.id:
+            return _refuse(400, "activity without a conversation")
         new_correlation(activity.id)
         started = time.perf_counter()
-        header = request.headers.get("Authorization", "")
         try:
-            auth = await adapter.bot_framework_authentication.authenticate_request(activity, header)
-        except Exception as error:
-            log.warning("unauthenticated request refused: %s", type(error).__name__)
+            claims = await authenticator.claims(request.headers.get("Authorization"), activity)
+        except Unauthorized as refused:
+            log.warning("unauthenticated request refused: %s", refused)
             return _refuse(401, "unauthorized")
-        if allowed_tenants and tenant_of(activity) not in allowed_tenants:
+        tenants = tenant_ids(activity)
+        if len(tenants) > 1:
+            log.warning("request naming two tenants refused")
+            return _refuse(403, "tenant fields disagree")
+        if allowed_tenants and not (tenants and tenants <= allowed_tenants):
             log.warning("request from a tenant that is not allowed refused")
             return _refuse(403, "tenant not allowed")
         try:
-            response = await adapter.process_activity(auth, activity, bot.on_turn)
+            response = await adapter.process_activity(claims, activity, bot.on_turn)
+        except TokenUnavailable as error:
+            # The SDK gets the bot's own tokens before every turn: without Entra ID, nothing
+            # can be answered through Teams. A press still gets its answer in the response.
+            log.error("no Bot Connector token: %s", error)
+            if activity.type == "invoke":
+                texts = texts_for(bot.locale_override or activity.locale)
+                card = card_invoke_response(message_card(texts.get("error.generic")))
+                return web.json_response(card.body, status=200)
+            return _refuse(503, "the bot cannot reach Teams right now")
         except Exception as error:
             log.warning("activity refused: %s", type(error).__name__)
             return _refuse(400, "malformed activity")
-        status = response.status if response else 201
+        status = response.status if response else 202
         log.info(
             "activity handled",
             extra={
@@ -86,8 +96,8 @@ def messages_endpoint(
                 "ms": round((time.perf_counter() - started) * 1000, 1),
             },
         )
-        if response:
-            return web.json_response(data=_invoke_body(response.body), status=status)
-        return web.Response(status=201)
+        if response is not None:
+            return web.json_response(data=response.body, status=status)
+        return web.Response(status=202)
 
     return messages

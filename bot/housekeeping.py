@@ -1,12 +1,13 @@
 """Data protection over the stores: retention, and erasing one person on request.
 
-- ``purge_expired(now)`` deletes conversations (state and every stored plan) that were closed more
-  than ``retention`` ago, and conversations never finished that were created more than
-  ``unfinished_retention`` ago.
+- ``purge_expired(now)`` deletes conversations (state, the bot's delivery record and every stored
+  plan) that were closed more than ``retention`` ago, and conversations never finished that were
+  created more than ``unfinished_retention`` ago.
 - ``forget_person(ids)`` erases a person (Teams user id and/or Entra object id) from every
-  conversation they are in (``dialogs.privacy.forget``, saved with If-Match) and deletes the stored
-  plans of those conversations, which name them (participants keep their own downloaded copies,
-  and the leader has filed the PDF in the personnel folder).
+  conversation they are in (``dialogs.privacy.forget``, saved with If-Match), removes them from the
+  bot's delivery records, and deletes the stored plans of those conversations, which name them
+  (participants keep their own downloaded copies, and the leader has filed the PDF in the
+  personnel folder).
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import logging
 from datetime import datetime, timedelta
 
 from bot.conversations import PREFIX
+from bot.deliveries import Deliveries, without_people
 from dialogs.conversation import Conversation
-from dialogs.privacy import forget
+from dialogs.privacy import forget, identities
 from storage.documents import DocumentStore
 from storage.protocols import ConversationStore
 from storage.update import update
@@ -29,12 +31,14 @@ class Housekeeping:
         self,
         store: ConversationStore,
         documents: DocumentStore,
+        deliveries: Deliveries,
         *,
         retention: timedelta,
         unfinished_retention: timedelta,
     ) -> None:
         self.store = store
         self.documents = documents
+        self.deliveries = deliveries
         self.retention = retention
         self.unfinished_retention = unfinished_retention
 
@@ -53,6 +57,7 @@ class Housekeeping:
             if conversation is None or not self._expired(conversation, now):
                 continue
             await self.documents.delete_conversation(conversation.id)
+            await self.deliveries.delete(conversation.id)
             await self.store.delete(key)
             deleted += 1
         if deleted:
@@ -63,18 +68,23 @@ class Housekeeping:
         changed = 0
         for key in await self.store.keys(PREFIX):
 
-            def transition(current: Conversation | None) -> tuple[Conversation, bool]:
+            def transition(
+                current: Conversation | None,
+            ) -> tuple[Conversation, frozenset[str]]:
                 if current is None:
                     raise _Gone
                 erased = forget(current, person_ids)
-                return (current, False) if erased is None else (erased, True)
+                if erased is None:
+                    return current, frozenset()
+                return erased, identities(current, person_ids)
 
             try:
-                conversation, erased = await update(self.store, key, transition)
+                conversation, ids = await update(self.store, key, transition)
             except _Gone:
                 continue
-            if erased:
+            if ids:
                 await self.documents.delete_conversation(conversation.id)
+                await self.deliveries.change(conversation.id, without_people(ids))
                 changed += 1
         log.info("person erased on request", extra={"conversations": changed})
         return changed

@@ -62,5 +62,8 @@ def configure_logging(level: str) -> None:
     root.setLevel(level)
     # Third-party loggers may print request and response bodies (conversation content) when
     # chatty: keep them at WARNING whatever our own level is.
-    for name in ("aiohttp.access", "msrest", "botbuilder", "botframework", "azure", "urllib3"):
+    for name in ("aiohttp.access", "msal", "azure", "urllib3"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    # The Agents SDK warns on every unauthenticated turn ("App ID is not provided"); its
+    # failures reach our own log lines anyway.
+    logging.getLogger("microsoft_agents").setLevel(logging.ERROR)

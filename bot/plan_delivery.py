@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
-from bot.effects import Effects
-from bot.replies import card_message
-from bot.teams import DeliveryFailed
+from bot.messaging import Messaging
 from cards.plan import plan_links_card, plan_ready_card
 from cards.texts import Texts
+from dialogs.concept import Concept
 from dialogs.conversation import Conversation
 from plan.document import PLAN_CONTENT_TYPE, write_plan
 from plan.pdf import PdfUnavailable, to_pdf
@@ -27,10 +27,20 @@ PDF_TYPE = "application/pdf"
 
 
 class PlanDelivery:
-    def __init__(self, effects: Effects, documents: DocumentStore, link_ttl: timedelta) -> None:
-        self.effects = effects
+    def __init__(
+        self,
+        *,
+        concept: Concept,
+        messaging: Messaging,
+        documents: DocumentStore,
+        link_ttl: timedelta,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.concept = concept
+        self.messaging = messaging
         self.documents = documents
         self.link_ttl = link_ttl
+        self.clock = clock
 
     @property
     def minutes(self) -> int:
@@ -42,30 +52,23 @@ class PlanDelivery:
             stored, note = await self._store_new_version(conversation)
         except Exception as error:
             log.error("plan could not be made: %s", type(error).__name__, exc_info=error)
-            await self.effects.post_to_chat(
-                conversation, plan_ready_card(conversation, texts, version=None)
-            )
+            card = plan_ready_card(conversation, texts, version=None)
+            await self.messaging.post_home(conversation.id, card)
             return None
         version = stored[0].version
         for participant in conversation.participants:
             await self.share(conversation, participant.user_id, stored, texts, note)
-        await self.effects.post_to_chat(
-            conversation, plan_ready_card(conversation, texts, version=version, note=note)
-        )
+        card = plan_ready_card(conversation, texts, version=version, note=note)
+        await self.messaging.post_home(conversation.id, card)
         return version
 
     async def _store_new_version(
         self, conversation: Conversation
     ) -> tuple[list[StoredDocument], str | None]:
-        services = self.effects.services
         earlier = await self.documents.versions(conversation.id, "plan")
         version = max((d.version for d in earlier), default=0) + 1
         docx = await asyncio.to_thread(
-            write_plan,
-            conversation,
-            services.concept,
-            generated_at=services.clock(),
-            version=version,
+            write_plan, conversation, self.concept, generated_at=self.clock(), version=version
         )
         files = {"docx": (docx, PLAN_CONTENT_TYPE)}
         note = None
@@ -107,9 +110,4 @@ class PlanDelivery:
             minutes=self.minutes,
             note=note,
         )
-        try:
-            chat = await self.effects.personal_chat(conversation, user_id)
-            if chat is not None:
-                await self.effects.services.teams.send(chat, card_message(card))
-        except DeliveryFailed as error:
-            log.warning("plan link not delivered (%s)", error.status)
+        await self.messaging.send_personal(conversation.id, user_id, card)

@@ -9,27 +9,29 @@ A reminder whose delivery fails after the claim is logged, not re-sent (at most 
 
 from __future__ import annotations
 
-import logging
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 
-from bot.conversations import PREFIX, Conversations
-from bot.effects import Effects
-from bot.replies import card_message
-from bot.teams import DeliveryFailed
+from bot.conversations import PREFIX, Conversations, Refused
+from bot.messaging import Messaging
 from cards.follow_up import follow_up_card
 from cards.texts import texts_for
 from dialogs import events as ev
 from dialogs.conversation import Conversation
-from dialogs.errors import DomainError
 
-log = logging.getLogger("samtaleguide.reminders")
 SYSTEM = "samtaleguide"
 
 
 class FollowUpReminders:
-    def __init__(self, conversations: Conversations, effects: Effects) -> None:
+    def __init__(
+        self,
+        conversations: Conversations,
+        messaging: Messaging,
+        clock: Callable[[], datetime],
+    ) -> None:
         self.conversations = conversations
-        self.effects = effects
+        self.messaging = messaging
+        self.clock = clock
 
     async def run_once(self, today: date) -> int:
         """Claim and send every reminder due on or before ``today``; returns how many were sent."""
@@ -48,12 +50,10 @@ class FollowUpReminders:
     async def _claim_and_send(self, conversation_id: str, agreement_id: str, day: str) -> int:
         event = ev.ClaimReminder(SYSTEM, agreement_id=agreement_id, day=day)
         try:
-            conversation, _ = await self.conversations.execute(
-                conversation_id, event, self.effects.services.clock()
-            )
-        except DomainError:
+            claimed = await self.conversations.change_as(conversation_id, event, self.clock())
+        except Refused:
             return 0  # another instance claimed it first, or it was done or moved meanwhile
-        await self._send(conversation, agreement_id)
+        await self._send(claimed.conversation, agreement_id)
         return 1
 
     async def _send(self, conversation: Conversation, agreement_id: str) -> None:
@@ -64,9 +64,4 @@ class FollowUpReminders:
         )
         for user_id in recipients:
             card = follow_up_card(conversation, agreement, texts)
-            try:
-                chat = await self.effects.personal_chat(conversation, user_id)
-                if chat is not None:
-                    await self.effects.services.teams.send(chat, card_message(card))
-            except DeliveryFailed as error:
-                log.warning("follow-up reminder not delivered (%s)", error.status)
+            await self.messaging.send_personal(conversation.id, user_id, card)

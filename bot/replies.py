@@ -1,12 +1,12 @@
-"""Building outgoing activities and invoke responses from card dicts."""
+"""Building outgoing activities and invoke answers from card dicts."""
 
 from __future__ import annotations
 
 from http import HTTPStatus
 from typing import Any
 
-from botbuilder.core import CardFactory, InvokeResponse, MessageFactory
-from botbuilder.schema import Activity, ActivityTypes, AdaptiveCardInvokeResponse
+from microsoft_agents.activity import Activity, InvokeResponse
+from microsoft_agents.hosting.core import CardFactory, MessageFactory
 
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 
@@ -23,17 +23,10 @@ def text_message(text: str) -> Activity:
 
 
 def card_invoke_response(card: dict[str, Any]) -> InvokeResponse:
-    """The card that replaces the pressed one.
-
-    The body is the ``AdaptiveCardInvokeResponse`` model, not a dict: CloudAdapter serialises it
-    once (returning a dict from ``on_adaptive_card_invoke`` serialises twice and fails with 500).
-    """
-    body = AdaptiveCardInvokeResponse(status_code=200, type=CARD_TYPE, value=card)
+    """The answer to an ``adaptiveCard/action`` invoke: the card that replaces the pressed one
+    (the body is plain JSON, serialised once by the adapter)."""
+    body = {"statusCode": int(HTTPStatus.OK), "type": CARD_TYPE, "value": card}
     return InvokeResponse(status=int(HTTPStatus.OK), body=body)
-
-
-def invoke_response_activity(response: InvokeResponse) -> Activity:
-    return Activity(type=ActivityTypes.invoke_response, value=response)
 
 
 def status_response(status: HTTPStatus) -> InvokeResponse:

@@ -1,10 +1,18 @@
-"""Outbound calls to Teams (the Bot Connector) with retries that respect Teams' limits.
+"""Outbound calls to Teams (the Bot Connector) with pacing, bounded waits and safe retries.
 
-``Teams`` sends, updates and opens 1:1 chats proactively through CloudAdapter, outside any user
-turn. Throttling and transient answers (429, 412, 502, 504, and 500/503) are retried with
-exponential backoff and full jitter, honouring ``Retry-After``; 403 (app not installed, or the bot
-blocked) raises ``Unreachable`` at once; other failures raise ``DeliveryFailed``. A failed call
-that is retried was not delivered, so a retry never delivers the same message twice.
+``Teams`` sends and updates messages, opens 1:1 chats and reads a chat's roster through the
+Agents SDK's ``ConnectorClient``, with an access token from the SDK's token provider (MSAL, or
+none when running unauthenticated). One pooled HTTP connector is shared by every call, so calls
+reuse connections instead of opening one each (the SDK's ``continue_conversation`` builds two
+HTTP sessions and a user-token client per call, and cannot run unauthenticated).
+
+Every attempt is bounded: ``ATTEMPT_TIMEOUT`` seconds from connecting to the last byte.
+Throttling and transient answers (429, 412, 502, 504, and 500/503) are retried with exponential
+backoff and full jitter, honouring ``Retry-After``; 403 (app not installed, or the bot blocked)
+raises ``Unreachable`` at once; other failures raise ``DeliveryFailed``. A failure with no answer
+is retried only when the request surely never reached Teams (no connection was made) or when the
+call is idempotent (an update, a roster read, opening a 1:1 chat): a send that may have arrived is
+never repeated blindly, so nobody gets a message twice; it raises ``OutcomeUnknown``.
 
 Pacing: Teams allows about 50 requests a second per app per tenant. Every request ``Teams`` makes
 (each attempt, retries included) first takes a token from its tenant's ``RateLimiter``, a token
@@ -24,31 +32,32 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from botbuilder.core import BotAdapter, TurnContext
-from botbuilder.schema import (
-    Activity,
-    ChannelAccount,
-    ConversationAccount,
-    ConversationParameters,
-    ConversationReference,
-)
-from msrest.exceptions import ClientRequestError, HttpOperationError
-from requests.exceptions import ConnectionError as RequestsConnectionError
-from requests.exceptions import ConnectTimeout
-from urllib3.exceptions import MaxRetryError, NewConnectionError
+import aiohttp
+from microsoft_agents.activity import Activity, ConversationParameters, ConversationReference
+from microsoft_agents.hosting.core.connector.client import ConnectorClient
 
-from dialogs.conversation import ChatRef
+from bot.identity import ChatRef
+from dialogs.conversation import Person
 
 log = logging.getLogger("samtaleguide.teams")
 T = TypeVar("T")
+TokenSource = Callable[[], Awaitable[str]]
 
 RETRY_STATUSES = {412, 429, 500, 502, 503, 504}
 MAX_RETRY_AFTER = 30.0
+ATTEMPT_TIMEOUT = 10.0  # seconds for one request, connecting included
 TENANT_LIMIT = 50.0  # requests a second per app per tenant (Teams' documented limit)
 # Pace a little under the limit: at exactly 50/s, timing jitter between here and Teams puts 51
 # requests in some one-second window and draws 429s (measured in bench/prompt_fanout.py).
 TENANT_RATE = 0.9 * TENANT_LIMIT
 TENANT_BURST = 1
+ROSTER_PAGE = 100
+ROSTER_LIMIT = 1000
+
+
+class TokenUnavailable(Exception):
+    """No access token for the Bot Connector (Entra ID refused or is unreachable): nothing was
+    sent."""
 
 
 class DeliveryFailed(Exception):
@@ -59,6 +68,10 @@ class DeliveryFailed(Exception):
 
 class Unreachable(DeliveryFailed):
     """Teams refused to reach this person (403: app not installed for them, or bot blocked)."""
+
+
+class OutcomeUnknown(DeliveryFailed):
+    """A send got no answer after it may have reached Teams: it may or may not have arrived."""
 
 
 @dataclass(frozen=True)
@@ -73,28 +86,12 @@ class RetryPolicy:
         return random.uniform(0, min(self.cap, self.base * 2**attempt))
 
 
-def _status(error: BaseException) -> tuple[int | None, float | None]:
-    response = getattr(error, "response", None)
-    status = getattr(response, "status_code", None)
-    headers = getattr(response, "headers", None) or {}
-    retry_after = headers.get("Retry-After") if hasattr(headers, "get") else None
+def _retry_after(error: aiohttp.ClientResponseError) -> float | None:
+    value = error.headers.get("Retry-After") if error.headers is not None else None
     try:
-        seconds = float(retry_after) if retry_after is not None else None
+        return float(value) if value is not None else None
     except ValueError:
-        seconds = None
-    return status, seconds
-
-
-def _never_reached(error: ClientRequestError) -> bool:
-    """Whether a failed request surely never reached the connector (no connection was made)."""
-    inner = getattr(error, "inner_exception", None)
-    if isinstance(inner, ConnectTimeout):
-        return True
-    if isinstance(inner, RequestsConnectionError) and inner.args:
-        cause = inner.args[0]
-        reason = cause.reason if isinstance(cause, MaxRetryError) else cause
-        return isinstance(reason, NewConnectionError)
-    return False
+        return None
 
 
 async def with_retries(
@@ -104,28 +101,32 @@ async def with_retries(
     *,
     idempotent: bool = True,
 ) -> T:
-    """Run ``call`` until it succeeds, retrying what may be retried without a duplicate.
-
-    A ``ClientRequestError`` (no HTTP status: connection refused or reset, a timeout, or the SDK's
-    own retries of a 5xx used up) is retried for idempotent calls (update, create conversation);
-    a send is retried only when no connection was made, since otherwise it may have arrived.
-    """
+    """Run ``call`` until it succeeds, retrying what may be retried without a duplicate."""
     for attempt in range(policy.attempts):
+        last = attempt == policy.attempts - 1
         try:
             return await call()
-        except ClientRequestError as error:
-            if attempt == policy.attempts - 1 or not (idempotent or _never_reached(error)):
-                raise DeliveryFailed(None) from None
-            log.info("connector request failed without a status; retrying")
-            await sleep(policy.delay(attempt, None))
-        except HttpOperationError as error:
-            status, retry_after = _status(error)
-            if status == 403:
+        except aiohttp.ClientResponseError as error:
+            if error.status == 403:
                 raise Unreachable(403) from None
-            if status not in RETRY_STATUSES or attempt == policy.attempts - 1:
-                raise DeliveryFailed(status) from None
-            log.info("connector answered %s; retrying", status)
-            await sleep(policy.delay(attempt, retry_after))
+            if error.status not in RETRY_STATUSES or last:
+                raise DeliveryFailed(error.status) from None
+            log.info("connector answered %s; retrying", error.status)
+            await sleep(policy.delay(attempt, _retry_after(error)))
+        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError, TokenUnavailable):
+            # No connection was made (or no token to make it with): it never arrived.
+            if last:
+                raise DeliveryFailed(None) from None
+            log.info("connector unreachable; retrying")
+            await sleep(policy.delay(attempt, None))
+        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+            # No answer (a reset, a timeout) or an unreadable one: it may have arrived.
+            if not idempotent:
+                raise OutcomeUnknown(None, type(error).__name__) from None
+            if last:
+                raise DeliveryFailed(None) from None
+            log.info("connector request failed without an answer; retrying")
+            await sleep(policy.delay(attempt, None))
     raise DeliveryFailed(None)  # pragma: no cover - the loop always returns or raises
 
 
@@ -173,27 +174,28 @@ class RateLimiter:
 
 
 class Teams:
-    """Proactive sends, updates and 1:1 chats, each paced per tenant and retried per ``policy``.
-
-    ``rate`` (requests a second, per tenant; ``None`` for no pacing) and ``burst`` configure the
-    per-tenant ``RateLimiter`` every request waits on.
-    """
+    """Proactive sends, updates, 1:1 chats and rosters, each paced per tenant and retried per
+    ``policy``. ``tokens`` gives the bearer token for the Bot Connector ("" for none)."""
 
     def __init__(
         self,
-        adapter: BotAdapter,
-        app_id: str,
+        tokens: TokenSource,
         policy: RetryPolicy | None = None,
         *,
+        app_id: str = "",
         rate: float | None = TENANT_RATE,
         burst: int = TENANT_BURST,
+        timeout: float = ATTEMPT_TIMEOUT,
     ) -> None:
-        self._adapter = adapter
+        self._tokens = tokens
         self._app_id = app_id
         self.policy = policy or RetryPolicy()
         self.rate = rate
         self.burst = burst
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._limiters: dict[str, RateLimiter] = {}
+        self._pool: aiohttp.TCPConnector | None = None
+        self._clients: dict[tuple[str, str], ConnectorClient] = {}
 
     def limiter(self, tenant_id: str) -> RateLimiter:
         """The token bucket of one tenant (``""`` when the tenant is unknown)."""
@@ -202,87 +204,120 @@ class Teams:
             limiter = self._limiters[tenant_id] = RateLimiter(self.rate, self.burst)
         return limiter
 
-    async def _paced(self, tenant_id: str, call: Callable[[], Awaitable[T]]) -> T:
-        """One attempt of ``call``, after waiting for a token of the tenant's bucket."""
-        await self.limiter(tenant_id).acquire()
-        return await call()
-
-    def _reference(self, chat: ChatRef) -> ConversationReference:
-        return ConversationReference(
-            channel_id=chat.channel_id,
-            service_url=chat.service_url,
-            bot=ChannelAccount(id=chat.bot_id or self._app_id),
-            conversation=ConversationAccount(
-                id=chat.conversation_id, is_group=chat.is_group, tenant_id=chat.tenant_id or None
-            ),
+    async def _client(self, service_url: str) -> ConnectorClient:
+        """The SDK's connector client for ``service_url`` with the current token, on the shared
+        connection pool (a new one only when the token changed)."""
+        token = await self._tokens()
+        client = self._clients.get((service_url, token))
+        if client is not None:
+            return client
+        stale = [self._clients.pop(k) for k in list(self._clients) if k[0] == service_url]
+        if self._pool is None or self._pool.closed:
+            self._pool = aiohttp.TCPConnector(limit=100, limit_per_host=50)
+        base = service_url if service_url.endswith("/") else service_url + "/"
+        session = aiohttp.ClientSession(
+            base_url=base, connector=self._pool, connector_owner=False, timeout=self._timeout
         )
+        client = self._clients[(service_url, token)] = ConnectorClient(base, token, session=session)
+        for old in stale:  # a refreshed token: the old sessions go; the shared pool stays
+            await old.close()
+        return client
 
-    async def _in_chat(self, chat: ChatRef, work: Callable[[TurnContext], Awaitable[T]]) -> T:
-        """Run ``work`` in a proactive turn; its errors are re-raised here, not swallowed."""
-        outcome: dict[str, Any] = {}
+    def _addressed(self, chat: ChatRef, activity: Activity) -> Activity:
+        """``activity`` from the bot to ``chat`` (conversation, sender, channel), as the SDK
+        addresses a reply within a turn."""
+        reference = ConversationReference.model_validate(
+            {
+                "channelId": chat.channel_id,
+                "serviceUrl": chat.service_url,
+                "bot": {"id": chat.bot_id or self._app_id},
+                "conversation": {
+                    "id": chat.conversation_id,
+                    "isGroup": chat.is_group,
+                    **({"tenantId": chat.tenant_id} if chat.tenant_id else {}),
+                },
+            }
+        )
+        return activity.apply_conversation_reference(reference)
 
-        async def callback(context: TurnContext) -> None:
-            context.activity.id = None  # a new message, not a reply to the synthetic event
-            try:
-                outcome["value"] = await work(context)
-            except BaseException as error:
-                outcome["error"] = error
-
-        await self._adapter.continue_conversation(self._reference(chat), callback, self._app_id)
-        if "error" in outcome:
-            raise outcome["error"]
-        return outcome["value"]
+    async def _paced(self, chat: ChatRef, work: Callable[[ConnectorClient], Awaitable[T]]) -> T:
+        """One attempt of ``work``, after waiting for a token of the tenant's bucket."""
+        await self.limiter(chat.tenant_id).acquire()
+        return await work(await self._client(chat.service_url))
 
     async def send(self, chat: ChatRef, activity: Activity) -> str:
-        async def once() -> str:
-            async def work(context: TurnContext) -> str:
-                response = await context.send_activity(activity)
-                return response.id if response else ""
+        """Post ``activity`` in ``chat``; the new message's id."""
+        activity = self._addressed(chat, activity)
 
-            return await self._paced(chat.tenant_id, lambda: self._in_chat(chat, work))
+        async def work(client: ConnectorClient) -> str:
+            response = await client.conversations.send_to_conversation(
+                chat.conversation_id, activity
+            )
+            return response.id or ""
 
-        return await with_retries(once, self.policy, idempotent=False)
+        return await with_retries(lambda: self._paced(chat, work), self.policy, idempotent=False)
 
     async def update(self, chat: ChatRef, activity_id: str, activity: Activity) -> None:
+        """Replace message ``activity_id`` in ``chat`` with ``activity``."""
+        activity = self._addressed(chat, activity)
         activity.id = activity_id
 
-        async def once() -> None:
-            async def work(context: TurnContext) -> None:
-                activity.conversation = context.activity.conversation
-                await context.update_activity(activity)
+        async def work(client: ConnectorClient) -> None:
+            await client.conversations.update_activity(chat.conversation_id, activity_id, activity)
 
-            await self._paced(chat.tenant_id, lambda: self._in_chat(chat, work))
-
-        await with_retries(once, self.policy)
+        await with_retries(lambda: self._paced(chat, work), self.policy)
 
     async def open_personal_chat(self, home: ChatRef, user_id: str) -> ChatRef:
-        """Create (or find) the 1:1 chat with ``user_id``, passing the tenant id."""
-        params = ConversationParameters(
-            is_group=False,
-            bot=ChannelAccount(id=home.bot_id or self._app_id),
-            members=[ChannelAccount(id=user_id)],
-            tenant_id=home.tenant_id or None,
-            channel_data={"tenant": {"id": home.tenant_id}} if home.tenant_id else None,
-        )
-        created: dict[str, str] = {}
+        """Create (or find: Teams answers with the existing one) the 1:1 chat with ``user_id``,
+        passing the tenant id."""
+        wire: dict[str, Any] = {
+            "isGroup": False,
+            "bot": {"id": home.bot_id or self._app_id},
+            "members": [{"id": user_id}],
+        }
+        if home.tenant_id:
+            wire.update(tenantId=home.tenant_id, channelData={"tenant": {"id": home.tenant_id}})
+        params = ConversationParameters.model_validate(wire)
 
-        async def capture(context: TurnContext) -> None:
-            created["id"] = context.activity.conversation.id
+        async def work(client: ConnectorClient) -> str:
+            created = await client.conversations.create_conversation(params)
+            if not created.id:
+                raise ValueError("no conversation id")
+            return created.id
 
-        async def once() -> None:
-            await self._paced(
-                home.tenant_id,
-                lambda: self._adapter.create_conversation(
-                    self._app_id, capture, params, home.channel_id, home.service_url, None
-                ),
-            )
-
-        await with_retries(once, self.policy)
+        conversation_id = await with_retries(lambda: self._paced(home, work), self.policy)
         return ChatRef(
-            conversation_id=created["id"],
+            conversation_id=conversation_id,
             service_url=home.service_url,
             channel_id=home.channel_id,
             tenant_id=home.tenant_id,
             is_group=False,
             bot_id=home.bot_id,
         )
+
+    async def members(self, chat: ChatRef) -> list[Person]:
+        """Everyone in the chat, page by page until Teams gives no continuation token (at most
+        ``ROSTER_LIMIT``)."""
+        people: list[Person] = []
+        token: str | None = None
+        while len(people) < ROSTER_LIMIT:
+
+            async def work(client: ConnectorClient, after: str | None = token) -> Any:
+                return await client.conversations.get_conversation_paged_members(
+                    chat.conversation_id, ROSTER_PAGE, after
+                )
+
+            page = await with_retries(lambda: self._paced(chat, work), self.policy)
+            for member in page.members or []:
+                people.append(Person(member.id, member.name or "", member.aad_object_id or ""))
+            token = page.continuation_token
+            if not token:
+                break
+        return people
+
+    async def close(self) -> None:
+        for client in self._clients.values():
+            await client.close()
+        self._clients.clear()
+        if self._pool is not None:
+            await self._pool.close()

@@ -20,6 +20,8 @@ from cards.common import (
 from cards.texts import Texts
 from dialogs.conversation import Agreement, Conversation
 
+DUE_INPUT = "followup.due"
+
 
 def follow_up_card(
     conversation: Conversation,
@@ -47,7 +49,7 @@ def follow_up_card(
             ]
         ),
     ]
-    data = {"conversation": conversation.id, "agreement": agreement.id}
+    data = {verbs.DATA_CONVERSATION: conversation.id, verbs.DATA_AGREEMENT: agreement.id}
     if follow_up.done_at:
         body.append(text(texts.get("followup.is_done"), weight="Bolder"))
         return card(body)
@@ -55,7 +57,7 @@ def follow_up_card(
         "type": "Action.ShowCard",
         "title": texts.get("followup.move"),
         "card": card(
-            [{"type": "Input.Date", "id": "followup.due", "label": texts.get("field.follow_up")}],
+            [{"type": "Input.Date", "id": DUE_INPUT, "label": texts.get("field.follow_up")}],
             [execute(texts.get("live.save"), verbs.FOLLOWUP_MOVE, data)],
         ),
     }

@@ -17,7 +17,7 @@ def help_card(texts: Texts) -> Card:
         text(texts.get("help.commands"), isSubtle=True, spacing="Medium"),
     ]
     actions = [
-        execute(texts.get("help.new", kind=kind), verbs.SETUP_OPEN, {"kind": kind})
+        execute(texts.get("help.new", kind=kind), verbs.SETUP_OPEN, {verbs.DATA_KIND: kind})
         for kind in KINDS
     ]
     return card(body, actions)

@@ -42,12 +42,20 @@ CARD_BUDGET = 70_000  # bytes: Teams refuses cards over ~100 KB; we stay well un
 MIN_SHOWN_AGREEMENTS = 3
 MAX_SHOWN_NOTES = 5
 AGREEMENT_INPUTS = ("what", "when", "who", "responsible", "follow_up", "value")
+NEW_FORM = "new"  # the form of a new agreement; an agreement's edit form is named by its id
 
 
 def field_id(form: str, name: str) -> str:
     """Input ids are unique across the card: each form (``note``, ``new``, an agreement id)
     prefixes its own."""
     return f"{form}.{name}"
+
+
+NOTE_PERSPECTIVE = field_id("note", "perspective")
+NOTE_TEXT = field_id("note", "text")
+FINISH_CONFIDENTIALITY = field_id("finish", "confidentiality")
+FINISH_NEXT_FOLLOW_UP = field_id("finish", "next_follow_up")
+GOTO_INPUT = field_id("goto", "to")
 
 
 def live_card(
@@ -72,7 +80,7 @@ def live_card(
     closed = conversation.phase == "closed"
     participant_view = not closed and (viewer is None or person is not None)
     leads = not closed and (viewer is None or (person is not None and person.leads))
-    data = {"conversation": conversation.id}
+    data = {verbs.DATA_CONVERSATION: conversation.id}
 
     body: list[Element] = []
     if message:
@@ -113,7 +121,9 @@ def live_card(
         if position > 0:
             actions.append(
                 execute(
-                    texts.get("live.previous"), verbs.LIVE_PREVIOUS, {**data, "position": position}
+                    texts.get("live.previous"),
+                    verbs.LIVE_PREVIOUS,
+                    {**data, verbs.DATA_POSITION: position},
                 )
             )
         if position < len(items) - 1:
@@ -121,7 +131,7 @@ def live_card(
                 execute(
                     texts.get("live.next"),
                     verbs.LIVE_NEXT,
-                    {**data, "position": position},
+                    {**data, verbs.DATA_POSITION: position},
                     style="positive",
                 )
             )
@@ -129,8 +139,12 @@ def live_card(
             actions.append(_goto(items, position, texts, data))
     if participant_view:
         actions.append(_note_form(concept, texts, data, perspective.id, typed))
-        inputs = _agreement_inputs(concept, texts, "new", perspective.id, None, typed, conversation)
-        save = execute(texts.get("live.save"), verbs.AGREEMENT_ADD, {**data, "form": "new"})
+        inputs = _agreement_inputs(
+            concept, texts, NEW_FORM, perspective.id, None, typed, conversation
+        )
+        save = execute(
+            texts.get("live.save"), verbs.AGREEMENT_ADD, {**data, verbs.DATA_FORM: NEW_FORM}
+        )
         actions.append(
             {
                 "type": "Action.ShowCard",
@@ -198,7 +212,9 @@ def _keywords(
             title = f"✅ {keyword}" if done else keyword
             buttons.append(
                 execute(
-                    title, verbs.KEYWORD_MARK, {**data, "keyword": keyword, "covered": not done}
+                    title,
+                    verbs.KEYWORD_MARK,
+                    {**data, verbs.DATA_KEYWORD: keyword, verbs.DATA_COVERED: not done},
                 )
             )
         out.append({"type": "ActionSet", "actions": buttons})
@@ -238,7 +254,7 @@ def _agreements(
     for agreement in reversed(conversation.agreements):
         items: list[Element] = [_agreement_facts(agreement, texts)]
         if active:
-            target = {**data, "agreement": agreement.id}
+            target = {**data, verbs.DATA_AGREEMENT: agreement.id}
             items.append(
                 {
                     "type": "ActionSet",
@@ -277,7 +293,7 @@ def _edit_form(
     inputs = _agreement_inputs(
         concept, texts, agreement.id, agreement.perspective_id, agreement, typed, conversation
     )
-    target = {**data, "agreement": agreement.id, "form": agreement.id}
+    target = {**data, verbs.DATA_AGREEMENT: agreement.id, verbs.DATA_FORM: agreement.id}
     save = execute(texts.get("live.save"), verbs.AGREEMENT_EDIT, target, style="positive")
     return [
         {
@@ -308,17 +324,17 @@ def _note_form(
 ) -> Element:
     note: Element = {
         "type": "Input.Text",
-        "id": field_id("note", "text"),
+        "id": NOTE_TEXT,
         "label": texts.get("field.note"),
         "isMultiline": True,
         "maxLength": 2000,
         "isRequired": True,
         "errorMessage": texts.get("field.note"),
     }
-    if typed.get(field_id("note", "text")):
-        note["value"] = typed[field_id("note", "text")]
+    if typed.get(NOTE_TEXT):
+        note["value"] = typed[NOTE_TEXT]
     body = [
-        _perspective_choice(concept, texts, field_id("note", "perspective"), perspective_id),
+        _perspective_choice(concept, texts, NOTE_PERSPECTIVE, perspective_id),
         note,
     ]
     return {
@@ -408,7 +424,7 @@ def _finish_form(texts: Texts, data: dict[str, Any], typed: dict[str, str]) -> E
     """Closing asks what may be passed on, and to whom (confidentiality), and the next follow-up."""
     confidentiality: Element = {
         "type": "Input.Text",
-        "id": field_id("finish", "confidentiality"),
+        "id": FINISH_CONFIDENTIALITY,
         "label": texts.get("live.confidentiality"),
         "placeholder": texts.get("live.confidentiality_hint"),
         "isMultiline": True,
@@ -416,7 +432,7 @@ def _finish_form(texts: Texts, data: dict[str, Any], typed: dict[str, str]) -> E
     }
     follow_up: Element = {
         "type": "Input.Date",
-        "id": field_id("finish", "next_follow_up"),
+        "id": FINISH_NEXT_FOLLOW_UP,
         "label": texts.get("field.next_follow_up"),
     }
     for element in (confidentiality, follow_up):
@@ -442,7 +458,7 @@ def _goto(
 ) -> Element:
     choice = {
         "type": "Input.ChoiceSet",
-        "id": "goto.to",
+        "id": GOTO_INPUT,
         "label": texts.get("live.goto"),
         "value": str(position),
         "choices": [

@@ -32,7 +32,9 @@ def plan_links_card(
         body.append(text(note, isSubtle=True))
     actions = [open_url(texts.get(LABELS[ext]), url) for ext, url in sorted(links.items())]
     actions.append(
-        execute(texts.get("plan.new_link"), verbs.PLAN_LINK, {"conversation": conversation.id})
+        execute(
+            texts.get("plan.new_link"), verbs.PLAN_LINK, {verbs.DATA_CONVERSATION: conversation.id}
+        )
     )
     return card(body, actions)
 
@@ -51,6 +53,6 @@ def plan_ready_card(
     if note:
         body.append(text(note, isSubtle=True))
     regenerate = execute(
-        texts.get("plan.generate"), verbs.PLAN_GENERATE, {"conversation": conversation.id}
+        texts.get("plan.generate"), verbs.PLAN_GENERATE, {verbs.DATA_CONVERSATION: conversation.id}
     )
     return card(body, [regenerate])

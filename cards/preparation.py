@@ -89,7 +89,7 @@ def preparation_card(
             execute(
                 texts.get("prep.save"),
                 verbs.PREP_KEYWORDS,
-                {"conversation": conversation.id},
+                {verbs.DATA_CONVERSATION: conversation.id},
                 style="positive",
             ),
         )

@@ -127,7 +127,7 @@ def setup_card(
     )
     body += _wording(concept, texts, kind, current)
     body += _extras(concept, texts, current)
-    data = {"conversation": conversation.id if conversation else "", "kind": kind}
+    data = {verbs.DATA_CONVERSATION: conversation.id if conversation else "", verbs.DATA_KIND: kind}
     return card(body, [execute(texts.get("setup.save"), verbs.SETUP_SAVE, data, style="positive")])
 
 

@@ -6,6 +6,8 @@ do); never anyone's private notes. Its buttons work only for the leader (checked
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from cards import verbs
 from cards.common import Card, Element, card, execute, facts, heading, notice, plain, text
 from cards.people import form, when
@@ -14,8 +16,16 @@ from dialogs.conversation import Conversation
 
 
 def status_card(
-    conversation: Conversation, texts: Texts, *, message: str | None = None, success: bool = True
+    conversation: Conversation,
+    texts: Texts,
+    *,
+    message: str | None = None,
+    success: bool = True,
+    unreachable: Mapping[str, str] | None = None,
 ) -> Card:
+    """``unreachable``: the participants the bot could not reach (id → why), from its
+    delivery record."""
+    unreachable = unreachable or {}
     body: list[Element] = []
     if message:
         body.append(notice(message, error=not success))
@@ -40,19 +50,21 @@ def status_card(
         name = plain(p.name)
         if p.prepared:
             line = texts.get("status.prepared", name=name)
-        elif p.unreachable:
+        elif p.user_id in unreachable:
             line = texts.get("status.unreachable", name=name)
         else:
             line = texts.get("status.pending", name=name)
         body.append(text(line, spacing="Small"))
-    data = {"conversation": conversation.id}
+    data = {verbs.DATA_CONVERSATION: conversation.id}
     actions: list[Element] = []
     if conversation.phase == "preparation":
         actions = [
             execute(texts.get("status.remind"), verbs.PREP_REMIND, data),
             execute(texts.get("status.share"), verbs.PREP_SHARE, data),
             execute(
-                texts.get("status.edit"), verbs.SETUP_OPEN, {**data, "kind": conversation.kind}
+                texts.get("status.edit"),
+                verbs.SETUP_OPEN,
+                {**data, verbs.DATA_KIND: conversation.kind},
             ),
             execute(texts.get("status.start"), verbs.LIVE_START, data, style="positive"),
         ]

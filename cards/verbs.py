@@ -1,4 +1,5 @@
-"""Action.Execute verbs: the contract between the cards and ``bot/``'s verb table.
+"""Action.Execute verbs and the data keys on buttons: the contract between the cards and
+``bot/``'s verb table.
 
 Every verb is documented in ``docs/cards.md`` with the data it carries.
 """
@@ -28,3 +29,13 @@ PLAN_GENERATE: Final = "plan.generate"
 PLAN_LINK: Final = "plan.link"
 FOLLOWUP_DONE: Final = "followup.done"
 FOLLOWUP_MOVE: Final = "followup.move"
+
+# Data keys the cards put on their buttons, read back by bot/flows (never retyped there).
+DATA_CONVERSATION: Final = "conversation"
+DATA_KIND: Final = "kind"
+DATA_POSITION: Final = "position"
+DATA_AGREEMENT: Final = "agreement"
+DATA_OWNER: Final = "owner"
+DATA_KEYWORD: Final = "keyword"
+DATA_COVERED: Final = "covered"
+DATA_FORM: Final = "form"

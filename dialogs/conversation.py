@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 Phase = Literal["setup", "preparation", "live", "closed"]
 Role = Literal["leader", "co_facilitator", "participant"]
@@ -19,18 +19,6 @@ Variant = Literal["skema", "puslespil"]
 
 PHASES: tuple[Phase, ...] = ("setup", "preparation", "live", "closed")
 VARIANTS: tuple[Variant, ...] = ("skema", "puslespil")
-
-
-@dataclass(frozen=True)
-class ChatRef:
-    """Where the bot can reach a chat again (a group, meeting or 1:1 chat)."""
-
-    conversation_id: str
-    service_url: str
-    channel_id: str = "msteams"
-    tenant_id: str = ""
-    is_group: bool = False
-    bot_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,9 +41,6 @@ class Participant:
     keywords: tuple[str, ...] = ()
     prep_notes: dict[str, str] = field(default_factory=dict)
     prepared_at: str | None = None
-    prompt_chat: ChatRef | None = None
-    prompt_activity_id: str | None = None
-    unreachable: str | None = None
 
     @property
     def prepared(self) -> bool:
@@ -147,8 +132,6 @@ class LiveState:
 
     position: int = 0
     covered: tuple[str, ...] = ()
-    card_chat: ChatRef | None = None
-    card_activity_id: str | None = None
     started_at: str | None = None
     finished_at: str | None = None
     last_change: str = ""  # what the last accepted change was (e.g. "agreement_added") ...
@@ -158,14 +141,17 @@ class LiveState:
 
 @dataclass(frozen=True)
 class Conversation:
-    """The aggregate. ``version`` grows with every accepted change and is printed on cards."""
+    """The aggregate. ``version`` grows with every accepted change and is printed on cards.
+
+    Where the bot reached people (chats, message ids) is not part of it: ``bot/`` keeps that in
+    its own record beside the conversation."""
 
     id: str
     concept_id: str
     created_at: str
     setup: Setup
     participants: tuple[Participant, ...]
-    chat: ChatRef | None = None
+    place: str = ""  # an opaque key of the chat it was set up in (never a Teams address)
     phase: Phase = "setup"
     version: int = 1
     keywords_shared_at: str | None = None

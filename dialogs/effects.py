@@ -12,14 +12,16 @@ class Effect:
 
 @dataclass(frozen=True)
 class SendPrompts(Effect):
-    """Send (or refresh) the preparation card in these participants' 1:1 chats."""
+    """Send the preparation card to these participants' 1:1 chats (refreshing it in place where
+    it was delivered before)."""
 
     user_ids: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class RefreshPrompts(Effect):
-    """Update already delivered preparation cards in place (e.g. locked once the meeting starts)."""
+    """Update the preparation cards of these participants in place, where one was delivered
+    (e.g. locked once the meeting starts); nobody gets a new message."""
 
     user_ids: tuple[str, ...]
 

@@ -1,4 +1,4 @@
-"""Domain events: what a person (or the bot, reporting a delivery) asks the conversation to do.
+"""Domain events: what a person (or the bot's scheduler) asks the conversation to do.
 
 Events are plain frozen dataclasses made by ``bot/`` from validated activity payloads. ``actor`` is
 the Teams user id of whoever pressed; ``request_id`` (the activity id) makes a redelivered press a
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dialogs.conversation import ChatRef, Person, PreviousPlan
+from dialogs.conversation import Person, PreviousPlan
 
 
 @dataclass(frozen=True)
@@ -35,23 +35,6 @@ class SaveSetup(Event):
 
 
 @dataclass(frozen=True)
-class RecordPrompt(Event):
-    """The bot delivered (or re-delivered) a preparation card to ``user_id``'s 1:1 chat."""
-
-    user_id: str
-    chat: ChatRef
-    activity_id: str
-
-
-@dataclass(frozen=True)
-class RecordUnreachable(Event):
-    """The bot could not open a 1:1 chat with ``user_id`` (``reason``: a short code)."""
-
-    user_id: str
-    reason: str
-
-
-@dataclass(frozen=True)
 class ChooseKeywords(Event):
     keywords: tuple[str, ...]
     notes: dict[str, str] = field(default_factory=dict)
@@ -71,12 +54,6 @@ class RemindUnprepared(Event):
 @dataclass(frozen=True)
 class StartLive(Event):
     pass
-
-
-@dataclass(frozen=True)
-class RecordLiveCard(Event):
-    chat: ChatRef
-    activity_id: str
 
 
 @dataclass(frozen=True)

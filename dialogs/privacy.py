@@ -1,7 +1,7 @@
 """Erasing one person from a conversation (a data-protection request), purely.
 
 ``forget(conversation, person_ids)`` returns the conversation with that person's name, Teams and
-Entra ids, keywords, private notes, chat references and authorship replaced or removed, or
+Entra ids, keywords, private notes and authorship replaced or removed, or
 ``None`` when they are not in it. What the group wrote together (notes, agreements) stays, with
 the person named as "(slettet)" where they were responsible.
 """
@@ -36,15 +36,21 @@ def _agreement(agreement: Agreement, ids: frozenset[str], new_id: dict[str, str]
     return replace(agreement, **changes) if changes else agreement
 
 
-def forget(conversation: Conversation, person_ids: frozenset[str]) -> Conversation | None:
-    if not _involves(conversation, person_ids):
-        return None
+def identities(conversation: Conversation, person_ids: frozenset[str]) -> frozenset[str]:
+    """``person_ids`` with the participant ids they name in this conversation (a person given by
+    Entra object id is a participant under their Teams id)."""
     matched = {
         p.user_id
         for p in conversation.participants
         if p.user_id in person_ids or p.aad_object_id in person_ids
     }
-    ids = frozenset(person_ids | matched)
+    return frozenset(person_ids | matched)
+
+
+def forget(conversation: Conversation, person_ids: frozenset[str]) -> Conversation | None:
+    if not _involves(conversation, person_ids):
+        return None
+    ids = identities(conversation, person_ids)
     new_id = {uid: _pseudonym(uid) for uid in ids}
 
     def participant(p: Participant) -> Participant:
@@ -57,8 +63,6 @@ def forget(conversation: Conversation, person_ids: frozenset[str]) -> Conversati
             aad_object_id="",
             keywords=(),
             prep_notes={},
-            prompt_chat=None,
-            prompt_activity_id=None,
         )
 
     previous = conversation.previous

@@ -22,7 +22,6 @@ from dialogs.concept import Concept
 from dialogs.conversation import (
     VARIANTS,
     Agreement,
-    ChatRef,
     Conversation,
     ExtraQuestion,
     FollowUp,
@@ -73,7 +72,7 @@ def new_conversation(
     concept: Concept,
     kind: str,
     leader: Person,
-    chat: ChatRef | None,
+    place: str,
     now: datetime,
 ) -> Conversation:
     """A conversation in setup, led by whoever created it."""
@@ -82,7 +81,7 @@ def new_conversation(
         id=conversation_id,
         concept_id=concept.id,
         created_at=now.isoformat(),
-        chat=chat,
+        place=place,
         setup=Setup(kind=kind_info.code, duration_minutes=kind_info.default_minutes),
         participants=(
             Participant(
@@ -185,13 +184,11 @@ def _save_setup(c: Conversation, e: ev.SaveSetup, concept: Concept, now: datetim
         c, setup=setup, participants=(leader, *others), phase="preparation", previous=previous
     )
     if c.phase == "setup":
-        targets = tuple(p.user_id for p in updated.participants)
-    else:  # new people get their first prompt; everyone else's card is refreshed in place
-        targets = tuple(p.user_id for p in updated.participants if p.user_id not in before)
-        targets += tuple(
-            p.user_id for p in updated.participants if p.user_id in before and p.prompt_activity_id
-        )
-    return updated, (SendPrompts(targets),)
+        return updated, (SendPrompts(tuple(p.user_id for p in updated.participants)),)
+    # New people get their first prompt; the cards already delivered are refreshed in place.
+    new = tuple(p.user_id for p in updated.participants if p.user_id not in before)
+    kept = tuple(p.user_id for p in updated.participants if p.user_id in before)
+    return updated, (SendPrompts(new), RefreshPrompts(kept))
 
 
 def _starts_at(value: str | None, now: datetime) -> str | None:
@@ -239,21 +236,6 @@ def _update_participant(c: Conversation, user_id: str, **changes: Any) -> Conver
             replace(p, **changes) if p.user_id == user_id else p for p in c.participants
         ),
     )
-
-
-def _record_prompt(c: Conversation, e: ev.RecordPrompt, _: Concept, __: datetime) -> Result:
-    _phase(c, "preparation")
-    changed = _update_participant(
-        c, e.user_id, prompt_chat=e.chat, prompt_activity_id=e.activity_id, unreachable=None
-    )
-    return changed, ()
-
-
-def _record_unreachable(
-    c: Conversation, e: ev.RecordUnreachable, _: Concept, __: datetime
-) -> Result:
-    _phase(c, "preparation")
-    return _update_participant(c, e.user_id, unreachable=clean(e.reason, "name")), ()
 
 
 def _choose_keywords(
@@ -306,15 +288,9 @@ def _remind(c: Conversation, e: ev.RemindUnprepared, _: Concept, __: datetime) -
 def _start(c: Conversation, e: ev.StartLive, _: Concept, now: datetime) -> Result:
     _phase(c, "preparation")
     _facilitator(c, e.actor)
-    delivered = tuple(p.user_id for p in c.participants if p.prompt_activity_id)
+    everyone = tuple(p.user_id for p in c.participants)
     started = replace(c, phase="live", live=LiveState(started_at=now.isoformat()))
-    return started, (PostLiveCard(), RefreshPrompts(delivered))
-
-
-def _record_live_card(c: Conversation, e: ev.RecordLiveCard, _: Concept, __: datetime) -> Result:
-    _phase(c, "live")
-    live = replace(c.live, card_chat=e.chat, card_activity_id=e.activity_id)
-    return replace(c, live=live), ()
+    return started, (PostLiveCard(), RefreshPrompts(everyone))
 
 
 def _move(c: Conversation, e: ev.Move, concept: Concept, _: datetime) -> Result:
@@ -502,13 +478,10 @@ LIVE_CHANGES: dict[type, str] = {
 
 _HANDLERS: dict[type, Callable[[Conversation, Any, Concept, datetime], Result]] = {
     ev.SaveSetup: _save_setup,
-    ev.RecordPrompt: _record_prompt,
-    ev.RecordUnreachable: _record_unreachable,
     ev.ChooseKeywords: _choose_keywords,
     ev.ShareKeywords: _share_keywords,
     ev.RemindUnprepared: _remind,
     ev.StartLive: _start,
-    ev.RecordLiveCard: _record_live_card,
     ev.Move: _move,
     ev.MarkKeyword: _mark_keyword,
     ev.AddNote: _add_note,

@@ -1,9 +1,12 @@
-"""Storage: conversation state with ETags (local files or Azure Blob Storage).
+"""Storage: conversation state and other records with ETags (local files or Azure Blob Storage).
 
-- ``storage.protocols.ConversationStore``: the contract every backend keeps.
-- ``storage.file_store.FileConversationStore``: the embedded local default.
-- ``storage.blob_store.BlobConversationStore``: Azure Blob Storage / Azurite (imported on demand,
-  so importing ``storage`` does not load the Azure SDK).
+- ``storage.protocols.Store``: the contract every backend keeps (``ConversationStore`` is the
+  store of conversations).
+- ``storage.file_store.FileStore``: the embedded local default.
+- ``storage.blob_store.BlobStore``: Azure Blob Storage / Azurite (imported on demand, so
+  importing ``storage`` does not load the Azure SDK).
+- ``storage.serialization.Codec``: versioned JSON per record type, with migrations;
+  ``storage.schemas.CONVERSATION`` is the conversation's.
 - ``storage.update.update``: load → transition → conditional save, retried on conflicts.
 - ``storage.keys``: key validation and ``key_for`` for raw Teams ids.
 - ``storage.factory.open_conversation_store``: pick the backend from settings.
@@ -17,9 +20,9 @@
 from storage.documents import DocumentNotFound, DocumentStore, StoredDocument
 from storage.errors import ConflictError, CorruptState, StorageError
 from storage.factory import open_conversation_store, open_document_store
-from storage.file_store import FileConversationStore
+from storage.file_store import FileStore
 from storage.keys import key_for, validate_key
-from storage.protocols import ConversationStore
+from storage.protocols import ConversationStore, Store
 from storage.update import update
 
 __all__ = [
@@ -28,8 +31,9 @@ __all__ = [
     "CorruptState",
     "DocumentNotFound",
     "DocumentStore",
-    "FileConversationStore",
+    "FileStore",
     "StorageError",
+    "Store",
     "StoredDocument",
     "key_for",
     "open_conversation_store",

@@ -1,8 +1,10 @@
-"""Conversation state in Azure Blob Storage (or Azurite): one block blob per key.
+"""Records in Azure Blob Storage (or Azurite): one block blob per key.
 
-The blob name is the key; the content is ``dialogs.serialization.dumps`` (UTF-8 JSON,
-content type ``application/json``); no metadata is written (nothing personal outside the body).
-The ETag is the blob's own ETag (opaque; quoted as the service sends it).
+The blob name is the key; the content is the record's ``Codec`` JSON (UTF-8, content type
+``application/json``); no metadata is written (nothing personal outside the body). The ETag is
+the blob's own ETag (opaque; quoted as the service sends it). One ``BlobStore`` reads and writes
+one type; ``with_codec`` gives a store of another type on the same container client (the bot
+keeps its delivery records beside the conversations, under other keys).
 
 Contract (see ``storage.protocols``):
 - create (``etag=None``) sends ``If-None-Match: *``; replace sends ``If-Match: <etag>``. An HTTP
@@ -14,6 +16,8 @@ Contract (see ``storage.protocols``):
   credential failures and an unreachable endpoint) is ``StorageError``. A vanished container
   (``ContainerNotFound``) is a ``StorageError`` too, never "no state": silently reading state as
   absent would let the bot start conversations over.
+- Every call carries ``timeout`` (``OPERATION_TIMEOUT`` seconds unless the store was given
+  another): the server gives up on it then, so a press never waits on a stuck operation.
 
 The container is created on first use when missing, always private (no public access). The
 store owns its ``ContainerClient`` and closes it in ``close()``; a credential is closed only when
@@ -22,40 +26,67 @@ the store was told it owns it (as ``storage.factory`` does).
 
 from __future__ import annotations
 
-from typing import Any
+from collections import OrderedDict
+from typing import Any, Generic, TypeVar
 
 from azure.core import MatchConditions
 from azure.core.exceptions import AzureError, HttpResponseError
 from azure.storage.blob import ContentSettings
-from azure.storage.blob.aio import ContainerClient
+from azure.storage.blob.aio import BlobClient, ContainerClient
 
-from dialogs.conversation import Conversation
-from dialogs.serialization import SerializationError, dumps, loads
 from storage.errors import ConflictError, CorruptState, StorageError
 from storage.keys import validate_key, validate_prefix
+from storage.protocols import Store
+from storage.serialization import Codec, SerializationError
+
+T = TypeVar("T")
+U = TypeVar("U")
 
 CONTENT_TYPE = "application/json"
+BLOB_CLIENTS = 256  # per-blob SDK clients kept (the hot conversations and their records)
+OPERATION_TIMEOUT = 5  # seconds the service may take for one call (its server-side timeout)
 _CONFLICT_STATUSES = (409, 412)
 
 
-class BlobConversationStore:
-    """Conversation state in one blob container; see the module docstring for the contract."""
+class BlobStore(Generic[T]):
+    """Records of one type in one blob container; see the module docstring for the contract."""
 
-    def __init__(self, container: ContainerClient, *, credential_to_close: Any = None) -> None:
+    def __init__(
+        self,
+        container: ContainerClient,
+        codec: Codec[T],
+        *,
+        credential_to_close: Any = None,
+        owner: bool = True,
+        timeout: int = OPERATION_TIMEOUT,
+    ) -> None:
         self._container = container
+        self._codec = codec
         self._credential_to_close = credential_to_close
+        self._owner = owner
+        self._timeout = timeout
         self._container_ready = False
+        self._blobs: OrderedDict[str, BlobClient] = OrderedDict()
+
+    def _blob(self, key: str) -> BlobClient:
+        """The SDK's client for one blob, kept for the most recently used keys: making one
+        costs more CPU than the request it sends."""
+        blob = self._blobs.pop(key, None) or self._container.get_blob_client(key)
+        self._blobs[key] = blob
+        if len(self._blobs) > BLOB_CLIENTS:
+            self._blobs.popitem(last=False)
+        return blob
 
     @classmethod
     def from_connection_string(
-        cls, conn_str: str, container_name: str, **client_kwargs: Any
-    ) -> BlobConversationStore:
+        cls, conn_str: str, container_name: str, codec: Codec[T], **client_kwargs: Any
+    ) -> BlobStore[T]:
         """A store on ``container_name``; ``client_kwargs`` go to the SDK client
         (e.g. ``retry_total=0, connection_timeout=2``)."""
         container = ContainerClient.from_connection_string(
             conn_str, container_name=container_name, **client_kwargs
         )
-        return cls(container)
+        return cls(container, codec)
 
     @classmethod
     def from_account_url(
@@ -63,10 +94,11 @@ class BlobConversationStore:
         account_url: str,
         container_name: str,
         credential: Any,
+        codec: Codec[T],
         *,
         owns_credential: bool = False,
         **client_kwargs: Any,
-    ) -> BlobConversationStore:
+    ) -> BlobStore[T]:
         """A store signed in with an Entra ID credential (e.g. ``DefaultAzureCredential``).
 
         The caller made the credential and closes it, unless ``owns_credential`` is true.
@@ -74,7 +106,11 @@ class BlobConversationStore:
         container = ContainerClient(
             account_url, container_name=container_name, credential=credential, **client_kwargs
         )
-        return cls(container, credential_to_close=credential if owns_credential else None)
+        return cls(container, codec, credential_to_close=credential if owns_credential else None)
+
+    def with_codec(self, codec: Codec[U]) -> Store[U]:
+        """A store of another record type on the same container client (closed by its owner)."""
+        return BlobStore(self._container, codec, owner=False, timeout=self._timeout)
 
     @property
     def container(self) -> ContainerClient:
@@ -83,11 +119,11 @@ class BlobConversationStore:
 
     # -- the protocol -------------------------------------------------------------------------
 
-    async def load(self, key: str) -> tuple[Conversation | None, str | None]:
+    async def load(self, key: str) -> tuple[T | None, str | None]:
         validate_key(key)
         await self._ensure_container()
         try:
-            downloader = await self._container.download_blob(key)
+            downloader = await self._blob(key).download_blob(timeout=self._timeout)
             raw = await downloader.readall()
         except HttpResponseError as exc:
             if exc.status_code == 404 and not _container_missing(exc):
@@ -97,28 +133,29 @@ class BlobConversationStore:
             raise _storage_error("load", key, exc) from exc
         etag = downloader.properties.etag
         try:
-            conversation = loads(raw)
+            record = self._codec.loads(raw)
         except SerializationError as exc:
-            raise CorruptState(f"stored state of {key!r} is not a conversation") from exc
-        return conversation, etag
+            raise CorruptState(f"stored state of {key!r} is not a {self._codec.name}") from exc
+        return record, etag
 
-    async def save(self, key: str, conversation: Conversation, etag: str | None) -> str:
+    async def save(self, key: str, record: T, etag: str | None) -> str:
         validate_key(key)
         if etag is not None and (not isinstance(etag, str) or etag == ""):
             raise ValueError("etag must be None or a non-empty string")
-        data = dumps(conversation)
+        data = self._codec.dumps(record)
         await self._ensure_container()
         conditions: dict[str, Any]
         if etag is None:
             conditions = {"match_condition": MatchConditions.IfMissing}
         else:
             conditions = {"etag": etag, "match_condition": MatchConditions.IfNotModified}
-        blob = self._container.get_blob_client(key)
+        blob = self._blob(key)
         try:
             result = await blob.upload_blob(
                 data,
                 overwrite=True,  # conditions are explicit; never the SDK's implicit create-only
                 content_settings=ContentSettings(content_type=CONTENT_TYPE),
+                timeout=self._timeout,
                 **conditions,
             )
         except HttpResponseError as exc:
@@ -137,7 +174,7 @@ class BlobConversationStore:
         validate_key(key)
         await self._ensure_container()
         try:
-            await self._container.delete_blob(key, delete_snapshots="include")
+            await self._blob(key).delete_blob(delete_snapshots="include", timeout=self._timeout)
         except HttpResponseError as exc:
             if exc.status_code == 404 and not _container_missing(exc):
                 return
@@ -150,7 +187,10 @@ class BlobConversationStore:
         await self._ensure_container()
         found: list[str] = []
         try:
-            async for name in self._container.list_blob_names(name_starts_with=prefix or None):
+            names = self._container.list_blob_names(
+                name_starts_with=prefix or None, timeout=self._timeout
+            )
+            async for name in names:
                 try:
                     found.append(validate_key(name))
                 except ValueError:
@@ -160,6 +200,8 @@ class BlobConversationStore:
         return sorted(found)
 
     async def close(self) -> None:
+        if not self._owner:
+            return
         try:
             await self._container.close()
         finally:
@@ -179,9 +221,9 @@ class BlobConversationStore:
             return
         name = self._container.container_name
         try:
-            if not await self._container.exists():
+            if not await self._container.exists(timeout=self._timeout):
                 try:
-                    await self._container.create_container()
+                    await self._container.create_container(timeout=self._timeout)
                 except HttpResponseError as exc:
                     if exc.status_code != 409:
                         raise

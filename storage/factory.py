@@ -1,11 +1,14 @@
-"""Choose the conversation store from settings.
+"""Choose the record store (conversations, and the bot's own records beside them) from settings.
 
 ``open_conversation_store(connection_string=..., account_url=..., container=..., local_root=...)``:
-- a connection string (e.g. Azurite's, or a storage account key) → ``BlobConversationStore``;
-- else an account URL (``https://<account>.blob.core.windows.net``) → ``BlobConversationStore``
-  signed in with ``azure.identity.aio.DefaultAzureCredential`` (managed identity in Azure); the
-  store owns that credential and closes it in ``close()``;
-- else the embedded ``FileConversationStore`` under ``local_root``.
+- a connection string (e.g. Azurite's, or a storage account key) → ``BlobStore``;
+- else an account URL (``https://<account>.blob.core.windows.net``) → ``BlobStore`` signed in
+  with ``azure.identity.aio.DefaultAzureCredential`` (managed identity in Azure); the store owns
+  that credential and closes it in ``close()``;
+- else the embedded ``FileStore`` under ``local_root``.
+
+The store reads and writes conversations; its ``with_codec`` gives stores of other record types
+on the same client or directory.
 
 Empty strings count as not set (unset environment variables often arrive as ""). Nothing is
 contacted here; the blob container is created on first use.
@@ -21,9 +24,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from dialogs.conversation import Conversation
 from storage.documents import DocumentStore
-from storage.file_store import FileConversationStore
-from storage.protocols import ConversationStore
+from storage.file_store import FileStore
+from storage.protocols import Store
+from storage.schemas import CONVERSATION
 
 
 def client_options() -> dict[str, Any]:
@@ -36,6 +41,9 @@ def client_options() -> dict[str, Any]:
         "retry_policy": retry,
         "connection_timeout": 2,
         "read_timeout": 10,
+        # No proxy or netrc lookup per request: aiohttp would run two lookups in asyncio's
+        # default thread pool for every blob call (and Azure Storage needs no proxy here).
+        "use_env_settings": False,
     }
 
 
@@ -45,26 +53,27 @@ def open_conversation_store(
     account_url: str | None,
     container: str,
     local_root: Path,
-) -> ConversationStore:
+) -> Store[Conversation]:
     if connection_string:
-        from storage.blob_store import BlobConversationStore
+        from storage.blob_store import BlobStore
 
-        return BlobConversationStore.from_connection_string(
-            connection_string, container, **client_options()
+        return BlobStore.from_connection_string(
+            connection_string, container, CONVERSATION, **client_options()
         )
     if account_url:
         from azure.identity.aio import DefaultAzureCredential
 
-        from storage.blob_store import BlobConversationStore
+        from storage.blob_store import BlobStore
 
-        return BlobConversationStore.from_account_url(
+        return BlobStore.from_account_url(
             account_url,
             container,
             DefaultAzureCredential(),
+            CONVERSATION,
             owns_credential=True,
             **client_options(),
         )
-    return FileConversationStore(local_root)
+    return FileStore(local_root, CONVERSATION)
 
 
 def open_document_store(

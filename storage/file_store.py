@@ -1,10 +1,14 @@
-"""The embedded local conversation store: one JSON file per key in one private directory.
+"""The embedded local record store: one file per key in one private directory.
 
 Layout: ``<root>/<key with "/" as "%">.json`` (``%`` never occurs in a key, so the mapping is
-one to one and the directory stays flat), holding ``{"format": 1, "etag": <hex>,
-"conversation": {...}}``. Every save writes a fresh random etag into the same file as the data,
-so the etag changes on every save even if the content is identical, and data and etag always
-change together.
+one to one and the directory stays flat), holding ``{"format": 1, "etag": <hex>, "record":
+<the codec's JSON>}`` (files written before records were generic say ``"conversation"``; both
+read). Every save writes a fresh random etag into the same file as the data, so the etag changes
+on every save even if the content is identical, and data and etag always change together.
+
+One ``FileStore`` reads and writes one type through its ``Codec``; ``with_codec`` gives a store
+of another type over the same directory (the bot keeps its delivery records beside the
+conversations, under other keys).
 
 Contract (see ``storage.protocols``): create with ``etag=None`` only if absent, replace only if
 the stored etag matches, else ``ConflictError``; ``load`` of unreadable bytes is ``CorruptState``;
@@ -17,7 +21,9 @@ Safety:
   ``fcntl.flock`` on ``<name>.lock`` next to the data file, so they are safe across processes and
   across store instances in one process. Lock files are left behind after a delete (removing them
   would race with a waiting writer); they are empty.
-- Blocking file I/O (and waiting for the lock) runs in a worker thread (``asyncio.to_thread``).
+- Blocking file I/O (and waiting for the lock) runs in the store's own small thread pool, shared
+  by its ``with_codec`` views, so file I/O never waits behind other work in asyncio's default
+  pool (token and key fetches of the Bot Framework SDK run there).
 - The directory is created ``0o700`` and files ``0o600``: this is confidential HR data.
 
 POSIX only (``fcntl``).
@@ -32,28 +38,51 @@ import fcntl
 import json
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from dialogs.conversation import Conversation
-from dialogs.serialization import SerializationError, dumps, from_dict
 from storage.errors import ConflictError, CorruptState, StorageError
 from storage.keys import validate_key, validate_prefix
+from storage.protocols import Store
+from storage.serialization import Codec, SerializationError
+
+T = TypeVar("T")
+U = TypeVar("U")
+R = TypeVar("R")
 
 FORMAT = 1
 _SUFFIX = ".json"
 _LOCK_SUFFIX = ".lock"
 _DIR_MODE = 0o700
 _FILE_MODE = 0o600
+_FIELDS = ("record", "conversation")  # where a file holds its record, newest name first
+WORKERS = 8
 
 
-class FileConversationStore:
-    """Conversation state in local files; see the module docstring for the contract."""
+class FileStore(Generic[T]):
+    """Records of one type in local files; see the module docstring for the contract."""
 
-    def __init__(self, root: Path | str) -> None:
+    def __init__(
+        self,
+        root: Path | str,
+        codec: Codec[T],
+        *,
+        _pool: ThreadPoolExecutor | None = None,
+    ) -> None:
         self._root = Path(root)
         self._root_ready = False
+        self._codec = codec
+        self._owns_pool = _pool is None
+        self._pool = _pool or ThreadPoolExecutor(WORKERS, thread_name_prefix="file-store")
+
+    def with_codec(self, codec: Codec[U]) -> Store[U]:
+        """A store of another record type over the same directory and thread pool."""
+        return FileStore(self._root, codec, _pool=self._pool)
+
+    async def _run(self, work: Callable[..., R], *args: Any) -> R:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, work, *args)
 
     @property
     def root(self) -> Path:
@@ -65,30 +94,41 @@ class FileConversationStore:
 
     # -- the protocol -------------------------------------------------------------------------
 
-    async def load(self, key: str) -> tuple[Conversation | None, str | None]:
+    async def load(self, key: str) -> tuple[T | None, str | None]:
         path = self.path_for(key)
-        raw = await asyncio.to_thread(self._read, key, path)
+        raw = await self._run(self._read, key, path)
         if raw is None:
             return None, None
-        return _decode(key, raw)
+        return self._decode(key, raw)
 
-    async def save(self, key: str, conversation: Conversation, etag: str | None) -> str:
+    async def save(self, key: str, record: T, etag: str | None) -> str:
         path = self.path_for(key)
         if etag is not None and (not isinstance(etag, str) or etag == ""):
             raise ValueError("etag must be None or a non-empty string")
-        data = dumps(conversation)
-        return await asyncio.to_thread(self._save_sync, key, path, data, etag)
+        data = self._codec.dumps(record)
+        return await self._run(self._save_sync, key, path, data, etag)
 
     async def delete(self, key: str) -> None:
         path = self.path_for(key)
-        await asyncio.to_thread(self._delete_sync, key, path)
+        await self._run(self._delete_sync, key, path)
 
     async def keys(self, prefix: str = "") -> list[str]:
         validate_prefix(prefix)
-        return await asyncio.to_thread(self._keys_sync, prefix)
+        return await self._run(self._keys_sync, prefix)
 
     async def close(self) -> None:
-        """Nothing to release: every operation opens and closes its own files."""
+        """Every operation opens and closes its own files; the owner stops the thread pool."""
+        if self._owns_pool:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _decode(self, key: str, raw: bytes) -> tuple[T, str]:
+        doc = _parse(key, raw)
+        field = next(name for name in _FIELDS if name in doc)
+        try:
+            record = self._codec.from_dict(doc[field])
+        except SerializationError as exc:
+            raise CorruptState(f"stored state of {key!r} is not a {self._codec.name}") from exc
+        return record, doc["etag"]
 
     # -- blocking parts, run in a worker thread -----------------------------------------------
 
@@ -204,7 +244,7 @@ def _file_stem(key: str) -> str:
 
 
 def _encode(etag: str, data: bytes) -> bytes:
-    return b'{"format":%d,"etag":"%s","conversation":%s}' % (FORMAT, etag.encode("ascii"), data)
+    return b'{"format":%d,"etag":"%s","record":%s}' % (FORMAT, etag.encode("ascii"), data)
 
 
 def _parse(key: str, raw: bytes) -> dict[str, Any]:
@@ -217,19 +257,10 @@ def _parse(key: str, raw: bytes) -> dict[str, Any]:
         or doc.get("format") != FORMAT
         or not isinstance(doc.get("etag"), str)
         or not doc["etag"]
-        or "conversation" not in doc
+        or not any(name in doc for name in _FIELDS)
     ):
         raise CorruptState(f"stored state of {key!r} has an unknown layout")
     return doc
-
-
-def _decode(key: str, raw: bytes) -> tuple[Conversation, str]:
-    doc = _parse(key, raw)
-    try:
-        conversation = from_dict(doc["conversation"])
-    except SerializationError as exc:
-        raise CorruptState(f"stored state of {key!r} is not a conversation") from exc
-    return conversation, doc["etag"]
 
 
 def _stored_etag(raw: bytes) -> str | None:

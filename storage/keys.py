@@ -74,3 +74,9 @@ def key_for(prefix: str, raw_id: str) -> str:
     if len(key) > MAX_KEY_LENGTH:
         key = f"{base}/sha256.{hashlib.sha256(raw_id.encode('utf-8')).hexdigest()}"
     return validate_key(key)
+
+
+def place_of(chat_id: str) -> str:
+    """An opaque, stable key for a chat (its raw Teams id hashed): what the domain records as the
+    place a conversation was set up in, and the prefix of its conversations' ids."""
+    return hashlib.sha256(chat_id.encode("utf-8")).hexdigest()[:16]

@@ -1,7 +1,7 @@
-"""Optimistic read-modify-write of one conversation: load → transition → conditional save.
+"""Optimistic read-modify-write of one record: load → transition → conditional save.
 
 ``update(store, key, transition)`` loads the current state (``None`` when absent), calls
-``transition(current) -> (new_conversation, result)`` and saves ``new_conversation`` with
+``transition(current) -> (new_record, result)`` and saves ``new_record`` with
 If-Match on the loaded etag (or If-None-Match: * when nothing was stored). On ``ConflictError``
 it sleeps a small jittered, exponentially growing delay (about 5 ms doubling up to 200 ms) and
 starts again from a fresh load; after ``attempts`` conflicts it raises the last ``ConflictError``.
@@ -14,7 +14,7 @@ starts again from a fresh load; after ``attempts`` conflicts it raises the last 
   is saved and ``(current, result)`` is returned.
 - ``StorageError`` other than a conflict, ``CorruptState`` and ``ValueError`` propagate unchanged.
 
-Returns the saved conversation and the transition's result.
+Returns the saved record and the transition's result.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ import random
 from collections.abc import Callable
 from typing import TypeVar
 
-from dialogs.conversation import Conversation
 from storage.errors import ConflictError
-from storage.protocols import ConversationStore
+from storage.protocols import Store
 
-T = TypeVar("T")
+R = TypeVar("R")  # the stored record's type
+T = TypeVar("T")  # what the transition returns besides the new record
 
 BACKOFF_START = 0.005
 BACKOFF_CAP = 0.2
@@ -41,13 +41,13 @@ def backoff_delay(conflicts: int) -> float:
 
 
 async def update(
-    store: ConversationStore,
+    store: Store[R],
     key: str,
-    transition: Callable[[Conversation | None], tuple[Conversation, T]],
+    transition: Callable[[R | None], tuple[R, T]],
     *,
     attempts: int = 8,
-) -> tuple[Conversation, T]:
-    """Apply ``transition`` to the stored conversation under optimistic concurrency."""
+) -> tuple[R, T]:
+    """Apply ``transition`` to the stored record under optimistic concurrency."""
     if attempts < 1:
         raise ValueError("attempts must be at least 1")
     conflicts = 0

@@ -1,65 +1,66 @@
-"""The bot's flows, one module per journey, and the two routing tables built from them."""
+"""The bot's flows, one module per journey, and the two routing tables built from them:
+card verbs (``routes``) and text commands (``commands``)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any
-
-from botbuilder.core import TurnContext
 
 from bot.flows import follow_up, live, plan, preparation, setup
+from bot.flows.context import Command, Context, Press, Route
 from cards import verbs
+from cards.common import Card
 from cards.help import help_card
-from cards.texts import Texts
-
-if TYPE_CHECKING:
-    from bot.handler import CommandHandler, SamtaleguideBot, VerbHandler
-
-Flow = Callable[["SamtaleguideBot", TurnContext, dict[str, Any], Texts], Awaitable[dict]]
 
 
-def command_table(bot: SamtaleguideBot) -> dict[str, tuple[CommandHandler, str]]:
-    """Normalised text -> (handler, argument)."""
-    table: dict[str, tuple[CommandHandler, str]] = {}
+async def _help(_: Context, press: Press) -> Card:
+    return help_card(press.texts)
+
+
+async def _help_command(_: Context, press: Press, __: str) -> Card:
+    return help_card(press.texts)
+
+
+def routes() -> dict[str, Route]:
+    """Card verb -> its route (the flow, and how a refusal of it is shown)."""
+    return {
+        verbs.HELP: Route(_help),
+        verbs.SETUP_OPEN: Route(setup.open_setup),
+        verbs.SETUP_SAVE: Route(setup.save_setup, setup.refused),
+        verbs.PREP_KEYWORDS: Route(preparation.choose_keywords, preparation.choose_refused),
+        verbs.PREP_REMIND: Route(preparation.remind, preparation.status_refused),
+        verbs.PREP_SHARE: Route(preparation.share, preparation.status_refused),
+        verbs.PREP_STATUS: Route(preparation.show_status),
+        verbs.LIVE_START: Route(live.start, live.start_refused),
+        verbs.LIVE_NEXT: live.next_question.route(),
+        verbs.LIVE_PREVIOUS: live.previous_question.route(),
+        verbs.LIVE_GOTO: live.goto.route(),
+        verbs.LIVE_REFRESH: Route(live.refresh),
+        verbs.KEYWORD_MARK: live.mark_keyword.route(),
+        verbs.NOTE_ADD: live.add_note.route(),
+        verbs.AGREEMENT_ADD: live.add_agreement.route(),
+        verbs.AGREEMENT_OPEN: Route(live.open_agreement),
+        verbs.AGREEMENT_EDIT: live.edit_agreement.route(),
+        verbs.AGREEMENT_REMOVE: live.remove_agreement.route(),
+        verbs.LIVE_FINISH: live.finish.route(),
+        verbs.PLAN_GENERATE: Route(plan.generate),
+        verbs.PLAN_LINK: Route(plan.link),
+        verbs.FOLLOWUP_DONE: Route(follow_up.mark_done, follow_up.refused),
+        verbs.FOLLOWUP_MOVE: Route(follow_up.move, follow_up.refused),
+    }
+
+
+def commands() -> dict[str, Command]:
+    """Normalised text -> its command."""
+    table: dict[str, Command] = {}
     for word in ("hjælp", "hjaelp", "help", "?", "menu"):
-        table[word] = (bot.send_help, "")
+        table[word] = _help_command
     for kind in setup.KINDS:
         for verb in ("ny", "new", "opret"):
-            table[f"{verb} {kind.lower()}"] = (partial(setup.new_command, bot), kind)
-    table["status"] = (partial(preparation.status_command, bot), "")
-    table["start"] = (partial(live.start_command, bot), "")
+            table[f"{verb} {kind.lower()}"] = partial(_new, kind)
+    table["status"] = preparation.status_command
+    table["start"] = live.start_command
     return table
 
 
-def verb_table(bot: SamtaleguideBot) -> dict[str, VerbHandler]:
-    async def show_help(_context: TurnContext, _data: dict[str, Any], texts: Texts) -> dict:
-        return help_card(texts)
-
-    flows: dict[str, Flow] = {
-        verbs.SETUP_OPEN: setup.open_setup,
-        verbs.SETUP_SAVE: setup.save_setup,
-        verbs.PREP_KEYWORDS: preparation.choose_keywords,
-        verbs.PREP_REMIND: preparation.remind,
-        verbs.PREP_SHARE: preparation.share,
-        verbs.PREP_STATUS: preparation.show_status,
-        verbs.LIVE_START: live.start,
-        verbs.LIVE_NEXT: live.next_question,
-        verbs.LIVE_PREVIOUS: live.previous_question,
-        verbs.LIVE_GOTO: live.goto,
-        verbs.LIVE_REFRESH: live.refresh,
-        verbs.KEYWORD_MARK: live.mark_keyword,
-        verbs.NOTE_ADD: live.add_note,
-        verbs.AGREEMENT_ADD: live.add_agreement,
-        verbs.AGREEMENT_OPEN: live.open_agreement,
-        verbs.AGREEMENT_EDIT: live.edit_agreement,
-        verbs.AGREEMENT_REMOVE: live.remove_agreement,
-        verbs.LIVE_FINISH: live.finish,
-        verbs.PLAN_GENERATE: plan.generate,
-        verbs.PLAN_LINK: plan.link,
-        verbs.FOLLOWUP_DONE: follow_up.mark_done,
-        verbs.FOLLOWUP_MOVE: follow_up.move,
-    }
-    table: dict[str, VerbHandler] = {verb: partial(flow, bot) for verb, flow in flows.items()}
-    table[verbs.HELP] = show_help
-    return table
+async def _new(kind: str, ctx: Context, press: Press, _: str) -> Card:
+    return await setup.new_command(ctx, press, kind)

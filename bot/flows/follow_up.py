@@ -2,66 +2,66 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from botbuilder.core import TurnContext
-
-from bot.conversations import resolve_actor
-from bot.identity import actor_of
+from bot.flows.context import Context, Press
 from bot.payload import id_field, text_field
-from cards.errors import refusal_message
-from cards.follow_up import follow_up_card
-from cards.texts import Texts
+from cards import verbs
+from cards.common import Card
+from cards.errors import message_card
+from cards.follow_up import DUE_INPUT, follow_up_card
 from dialogs import events as ev
-from dialogs.errors import DomainError, UnknownItem
-
-if TYPE_CHECKING:
-    from bot.handler import SamtaleguideBot
+from dialogs.conversation import Conversation
+from dialogs.errors import UnknownItem
 
 
-async def _apply(
-    bot: SamtaleguideBot, context: TurnContext, data: dict[str, Any], texts: Texts, done: bool
-) -> dict:
-    conversation_id = id_field(data, "conversation")
-    agreement_id = id_field(data, "agreement")
-    conversation = await bot.conversations.get(conversation_id)
-    actor = resolve_actor(conversation, actor_of(context.activity))
+def _agreement_id(press: Press) -> str:
+    return id_field(press.data, verbs.DATA_AGREEMENT)
+
+
+async def _apply(ctx: Context, press: Press, done: bool) -> Card:
+    agreement_id = _agreement_id(press)
+
+    def event(actor: str) -> ev.Event:
+        if done:
+            return ev.CompleteFollowUp(
+                actor, agreement_id=agreement_id, request_id=press.request_id
+            )
+        due = text_field(press.data, DUE_INPUT)
+        return ev.MoveFollowUp(
+            actor, agreement_id=agreement_id, due=due, request_id=press.request_id
+        )
+
+    changed = await ctx.conversations.change(
+        id_field(press.data, verbs.DATA_CONVERSATION), press.person, event, ctx.clock()
+    )
+    message = press.texts.get("followup.is_done" if done else "followup.moved")
+    return _card(changed.conversation, agreement_id, press, message)
+
+
+def _card(
+    conversation: Conversation, agreement_id: str, press: Press, message: str, ok: bool = True
+) -> Card:
     agreement = next((a for a in conversation.agreements if a.id == agreement_id), None)
     if agreement is None:
         raise UnknownItem("no such agreement", item="agreement")
-    event: ev.Event
-    if done:
-        event = ev.CompleteFollowUp(
-            actor, agreement_id=agreement_id, request_id=context.activity.id
-        )
-    else:
-        due = text_field(data, "followup.due")
-        event = ev.MoveFollowUp(
-            actor, agreement_id=agreement_id, due=due, request_id=context.activity.id
-        )
-    try:
-        conversation, _ = await bot.conversations.execute(
-            conversation_id, event, bot.services.clock()
-        )
-    except DomainError as refusal:
-        if conversation.participant(actor) is None:
-            raise
-        return follow_up_card(
-            conversation, agreement, texts, message=refusal_message(refusal, texts), success=False
-        )
-    message = texts.get("followup.is_done" if done else "followup.moved")
-    return follow_up_card(conversation, agreement, texts, message=message)
+    return follow_up_card(conversation, agreement, press.texts, message=message, success=ok)
 
 
-async def mark_done(
-    bot: SamtaleguideBot, context: TurnContext, data: dict[str, Any], texts: Texts
-) -> dict:
+async def mark_done(ctx: Context, press: Press) -> Card:
     """``followup.done``."""
-    return await _apply(bot, context, data, texts, done=True)
+    return await _apply(ctx, press, done=True)
 
 
-async def move(
-    bot: SamtaleguideBot, context: TurnContext, data: dict[str, Any], texts: Texts
-) -> dict:
+async def move(ctx: Context, press: Press) -> Card:
     """``followup.move``: a new follow-up date (not in the past)."""
-    return await _apply(bot, context, data, texts, done=False)
+    return await _apply(ctx, press, done=False)
+
+
+async def refused(ctx: Context, press: Press, latest: Conversation | None, message: str) -> Card:
+    agreement_id = press.data.get(verbs.DATA_AGREEMENT)
+    if latest is None or not isinstance(agreement_id, str):
+        return message_card(message)
+    if all(a.id != agreement_id for a in latest.agreements) or all(
+        f.agreement_id != agreement_id for f in latest.follow_ups
+    ):
+        return message_card(message)
+    return _card(latest, agreement_id, press, message, ok=False)

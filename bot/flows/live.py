@@ -1,38 +1,45 @@
 """The live conversation: start, move between questions, keywords, notes, agreements, finish.
 
-Every press on the live card is a ``LivePress``: it finds the conversation named in the card data,
-resolves the presser from Teams (never from the card), builds one domain event carrying the
-invoke's activity id (a redelivered press is a no-op) and runs it. Moves carry the position shown
-on the pressed card, so a press on an outdated card is refused with the fresh card. The presser
-gets their own view back; everyone else's card is edited after the save (``bot.live_updates``).
+Every press on the live card is a ``LivePress``: it names the conversation in the card data, the
+presser is resolved from Teams (never from the card) on the state the event applies to, and one
+domain event carrying the invoke's activity id (a redelivered press is a no-op) runs through the
+one change path. Moves carry the position shown on the pressed card, so a press on an outdated
+card is refused with the fresh card. The presser gets their own view back; everyone else's card
+is edited after the save (``bot.live_updates``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, replace
+from typing import Any
 
-from botbuilder.core import TurnContext
-
-from bot.conversations import resolve_actor
-from bot.identity import actor_of, chat_of
+from bot.conversations import Refused, resolve_actor
+from bot.flows.context import Context, Press, Route
 from bot.payload import BadPayload, bool_field, id_field, int_field, text_field
-from bot.replies import card_message
-from cards.errors import refusal_message
-from cards.live import AGREEMENT_INPUTS, field_id, live_card
+from cards import verbs
+from cards.common import Card
+from cards.errors import message_card, refusal_message
+from cards.live import (
+    AGREEMENT_INPUTS,
+    FINISH_CONFIDENTIALITY,
+    FINISH_NEXT_FOLLOW_UP,
+    GOTO_INPUT,
+    NEW_FORM,
+    NOTE_PERSPECTIVE,
+    NOTE_TEXT,
+    field_id,
+    live_card,
+)
 from cards.status import status_card
-from cards.texts import Texts
 from dialogs import events as ev
 from dialogs.access import member
-from dialogs.errors import DomainError, StaleCard, UnknownItem
-
-if TYPE_CHECKING:
-    from bot.handler import SamtaleguideBot
+from dialogs.conversation import Conversation
+from dialogs.errors import UnknownItem
 
 Data = dict[str, Any]
 # (presser's participant id, card data, invoke activity id) -> the domain event
-Build = Callable[[str, Data, str | None], ev.Event]
+Build = Callable[[str, Data, str], ev.Event]
 
 
 @dataclass(frozen=True)
@@ -42,43 +49,48 @@ class LivePress:
     keeps_typed: bool = False  # on a refusal, put what was typed back into the form
     editing_key: str | None = None  # the data key of an agreement whose edit form stays open
 
-    async def __call__(
-        self, bot: SamtaleguideBot, context: TurnContext, data: Data, texts: Texts
-    ) -> dict:
-        conversation_id = id_field(data, "conversation")
-        person = actor_of(context.activity)
-        request_id = context.activity.id
-        services = bot.services
-        try:
-            saved, effects, actor = await bot.conversations.execute_as(
-                conversation_id,
-                person,
-                lambda actor: self.build(actor, data, request_id),
-                services.clock(),
-            )
-        except DomainError as refusal:
-            latest = await bot.conversations.get(conversation_id)
-            actor = resolve_actor(latest, person)
-            return live_card(
-                latest,
-                services.concept,
-                texts,
-                viewer=actor,
-                message=refusal_message(refusal, texts),
-                success=isinstance(refusal, StaleCard),
-                values=data if self.keeps_typed else None,
-                editing=str(data.get(self.editing_key)) if self.editing_key else None,
-            )
-        services.spawn(bot.effects.carry_out(saved, effects, texts))
-        message = texts.get(self.done) if self.done else None
-        return live_card(
-            saved, services.concept, texts, viewer=actor, message=message, success=True
+    async def run(self, ctx: Context, press: Press) -> Card:
+        changed = await ctx.conversations.change(
+            id_field(press.data, verbs.DATA_CONVERSATION),
+            press.person,
+            lambda actor: self.build(actor, press.data, press.request_id),
+            ctx.clock(),
         )
+        ctx.outbox.after(changed.conversation, changed.effects, press.texts)
+        message = press.texts.get(self.done) if self.done else None
+        return live_card(
+            changed.conversation,
+            ctx.concept,
+            press.texts,
+            viewer=changed.actor,
+            message=message,
+            success=True,
+        )
+
+    async def refused(
+        self, ctx: Context, press: Press, latest: Conversation | None, message: str
+    ) -> Card:
+        if latest is None:
+            return message_card(message)
+        editing = press.data.get(self.editing_key) if self.editing_key else None
+        return live_card(
+            latest,
+            ctx.concept,
+            press.texts,
+            viewer=resolve_actor(latest, press.person),
+            message=message,
+            success=False,
+            values=press.data if self.keeps_typed else None,
+            editing=editing if isinstance(editing, str) else None,
+        )
+
+    def route(self) -> Route:
+        return Route(self.run, self.refused)
 
 
 def _move(step: int) -> Build:
-    def build(actor: str, data: Data, request_id: str | None) -> ev.Event:
-        shown = int_field(data, "position")
+    def build(actor: str, data: Data, request_id: str) -> ev.Event:
+        shown = int_field(data, verbs.DATA_POSITION)
         if shown is None:
             raise BadPayload("position missing")
         return ev.Move(actor, to=shown + step, expected=shown, request_id=request_id)
@@ -86,28 +98,28 @@ def _move(step: int) -> Build:
     return build
 
 
-def _goto(actor: str, data: Data, request_id: str | None) -> ev.Event:
-    to = int_field(data, "goto.to")
+def _goto(actor: str, data: Data, request_id: str) -> ev.Event:
+    to = int_field(data, GOTO_INPUT)
     if to is None:
         raise BadPayload("target missing")
     return ev.Move(actor, to=to, jump=True, request_id=request_id)
 
 
-def _mark(actor: str, data: Data, request_id: str | None) -> ev.Event:
+def _mark(actor: str, data: Data, request_id: str) -> ev.Event:
     return ev.MarkKeyword(
         actor,
-        owner_id=text_field(data, "owner"),
-        keyword=id_field(data, "keyword"),
-        covered=bool_field(data, "covered"),
+        owner_id=text_field(data, verbs.DATA_OWNER),
+        keyword=id_field(data, verbs.DATA_KEYWORD),
+        covered=bool_field(data, verbs.DATA_COVERED),
         request_id=request_id,
     )
 
 
-def _note(actor: str, data: Data, request_id: str | None) -> ev.Event:
+def _note(actor: str, data: Data, request_id: str) -> ev.Event:
     return ev.AddNote(
         actor,
-        perspective_id=text_field(data, field_id("note", "perspective")),
-        text=text_field(data, field_id("note", "text")),
+        perspective_id=text_field(data, NOTE_PERSPECTIVE),
+        text=text_field(data, NOTE_TEXT),
         request_id=request_id,
     )
 
@@ -119,27 +131,27 @@ def _fields(data: Data, form: str) -> ev.AgreementFields:
     )
 
 
-def _add(actor: str, data: Data, request_id: str | None) -> ev.Event:
-    return ev.AddAgreement(actor, fields=_fields(data, "new"), request_id=request_id)
+def _add(actor: str, data: Data, request_id: str) -> ev.Event:
+    return ev.AddAgreement(actor, fields=_fields(data, NEW_FORM), request_id=request_id)
 
 
-def _edit(actor: str, data: Data, request_id: str | None) -> ev.Event:
-    agreement_id = id_field(data, "agreement")
+def _edit(actor: str, data: Data, request_id: str) -> ev.Event:
+    agreement_id = id_field(data, verbs.DATA_AGREEMENT)
     fields = _fields(data, agreement_id)
     return ev.EditAgreement(actor, agreement_id=agreement_id, fields=fields, request_id=request_id)
 
 
-def _remove(actor: str, data: Data, request_id: str | None) -> ev.Event:
+def _remove(actor: str, data: Data, request_id: str) -> ev.Event:
     return ev.RemoveAgreement(
-        actor, agreement_id=id_field(data, "agreement"), request_id=request_id
+        actor, agreement_id=id_field(data, verbs.DATA_AGREEMENT), request_id=request_id
     )
 
 
-def _finish(actor: str, data: Data, request_id: str | None) -> ev.Event:
+def _finish(actor: str, data: Data, request_id: str) -> ev.Event:
     return ev.Finish(
         actor,
-        confidentiality=text_field(data, field_id("finish", "confidentiality")),
-        next_follow_up=text_field(data, field_id("finish", "next_follow_up")),
+        confidentiality=text_field(data, FINISH_CONFIDENTIALITY),
+        next_follow_up=text_field(data, FINISH_NEXT_FOLLOW_UP),
         request_id=request_id,
     )
 
@@ -151,58 +163,60 @@ mark_keyword = LivePress(_mark)
 add_note = LivePress(_note, "live.added_note", keeps_typed=True)
 add_agreement = LivePress(_add, "live.added_agreement", keeps_typed=True)
 edit_agreement = LivePress(
-    _edit, "live.updated_agreement", keeps_typed=True, editing_key="agreement"
+    _edit, "live.updated_agreement", keeps_typed=True, editing_key=verbs.DATA_AGREEMENT
 )
 remove_agreement = LivePress(_remove, "live.removed_agreement")
 finish = LivePress(_finish, "live.finished", keeps_typed=True)
 
 
-async def start(bot: SamtaleguideBot, context: TurnContext, data: Data, texts: Texts) -> dict:
+async def start(ctx: Context, press: Press) -> Card:
     """``live.start``: the leader opens the live conversation; the card is posted in the chat."""
-    conversation_id = id_field(data, "conversation")
-    conversation = await bot.conversations.get(conversation_id)
-    actor = resolve_actor(conversation, actor_of(context.activity))
-    event = ev.StartLive(actor, request_id=context.activity.id)
-    try:
-        saved, effects = await bot.conversations.execute(
-            conversation_id, event, bot.services.clock()
-        )
-    except DomainError as refusal:
-        latest = await bot.conversations.get(conversation_id)
-        return status_card(latest, texts, message=refusal_message(refusal, texts), success=False)
-    bot.services.spawn(bot.effects.carry_out(saved, effects, texts))
-    return status_card(saved, texts, message=texts.get("live.started"))
-
-
-async def start_command(bot: SamtaleguideBot, context: TurnContext, texts: Texts, _: str) -> None:
-    """Text ``start``: start this chat's conversation."""
-    conversation = await bot.conversations.current_for_chat(
-        chat_of(context.activity).conversation_id
+    changed = await ctx.conversations.change(
+        id_field(press.data, verbs.DATA_CONVERSATION),
+        press.person,
+        lambda actor: ev.StartLive(actor, request_id=press.request_id),
+        ctx.clock(),
     )
+    ctx.outbox.after(changed.conversation, changed.effects, press.texts)
+    return status_card(changed.conversation, press.texts, message=press.texts.get("live.started"))
+
+
+async def start_refused(
+    ctx: Context, press: Press, latest: Conversation | None, message: str
+) -> Card:
+    if latest is None:
+        return message_card(message)
+    return status_card(latest, press.texts, message=message, success=False)
+
+
+async def start_command(ctx: Context, press: Press, _: str) -> Card | str:
+    """Text ``start``: start this chat's conversation."""
+    conversation = await ctx.conversations.current_for_chat(press.chat.conversation_id)
     if conversation is None:
-        await context.send_activity(texts.get("status.none"))
-        return
-    card = await start(bot, context, {"conversation": conversation.id}, texts)
-    await context.send_activity(card_message(card))
+        return press.texts.get("status.none")
+    press = replace(press, data={verbs.DATA_CONVERSATION: conversation.id})
+    try:
+        return await start(ctx, press)
+    except Refused as refused:
+        message = refusal_message(refused.refusal, press.texts)
+        return await start_refused(ctx, press, refused.latest, message)
 
 
-async def open_agreement(
-    bot: SamtaleguideBot, context: TurnContext, data: Data, texts: Texts
-) -> dict:
+async def open_agreement(ctx: Context, press: Press) -> Card:
     """``agreement.open``: the presser's own view with that agreement's edit form open."""
-    conversation = await bot.conversations.get(id_field(data, "conversation"))
-    actor = resolve_actor(conversation, actor_of(context.activity))
+    conversation = await ctx.conversations.get(id_field(press.data, verbs.DATA_CONVERSATION))
+    actor = resolve_actor(conversation, press.person)
     member(conversation, actor)
-    agreement_id = id_field(data, "agreement")
+    agreement_id = id_field(press.data, verbs.DATA_AGREEMENT)
     if all(a.id != agreement_id for a in conversation.agreements):
         raise UnknownItem("no such agreement", item="agreement")
-    return live_card(conversation, bot.services.concept, texts, viewer=actor, editing=agreement_id)
+    return live_card(conversation, ctx.concept, press.texts, viewer=actor, editing=agreement_id)
 
 
-async def refresh(bot: SamtaleguideBot, context: TurnContext, data: Data, texts: Texts) -> dict:
+async def refresh(ctx: Context, press: Press) -> Card:
     """``live.refresh``: this viewer's current view (read-only for people who do not take part)."""
-    conversation = await bot.conversations.get(id_field(data, "conversation"))
-    actor = resolve_actor(conversation, actor_of(context.activity))
+    conversation = await ctx.conversations.get(id_field(press.data, verbs.DATA_CONVERSATION))
+    actor = resolve_actor(conversation, press.person)
     if conversation.phase not in ("live", "closed"):
-        return status_card(conversation, texts)
-    return live_card(conversation, bot.services.concept, texts, viewer=actor)
+        return status_card(conversation, press.texts)
+    return live_card(conversation, ctx.concept, press.texts, viewer=actor)

@@ -5,36 +5,21 @@ finish it so the development plan is made."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from botbuilder.core import TurnContext
-
-from bot.identity import chat_of
-from bot.replies import card_message
+from bot.flows.context import Context, Press
+from cards.common import Card
 from cards.errors import message_card
 from cards.status import status_card
-from cards.texts import texts_for
-
-if TYPE_CHECKING:
-    from bot.handler import SamtaleguideBot
 
 
-async def meeting_started(bot: SamtaleguideBot, context: TurnContext) -> None:
-    texts = texts_for(context.activity.locale)
-    conversation = await bot.conversations.current_for_chat(
-        chat_of(context.activity).conversation_id
-    )
+async def meeting_started(ctx: Context, press: Press) -> Card | None:
+    conversation = await ctx.conversations.current_for_chat(press.chat.conversation_id)
     if conversation is None or conversation.phase != "preparation":
-        return
-    card = status_card(conversation, texts, message=texts.get("meeting.started"))
-    await context.send_activity(card_message(card))
+        return None
+    return status_card(conversation, press.texts, message=press.texts.get("meeting.started"))
 
 
-async def meeting_ended(bot: SamtaleguideBot, context: TurnContext) -> None:
-    texts = texts_for(context.activity.locale)
-    conversation = await bot.conversations.current_for_chat(
-        chat_of(context.activity).conversation_id
-    )
+async def meeting_ended(ctx: Context, press: Press) -> Card | None:
+    conversation = await ctx.conversations.current_for_chat(press.chat.conversation_id)
     if conversation is None or conversation.phase != "live":
-        return
-    await context.send_activity(card_message(message_card(texts.get("meeting.ended"), error=False)))
+        return None
+    return message_card(press.texts.get("meeting.ended"), error=False)

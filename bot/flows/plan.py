@@ -3,47 +3,41 @@ links for the presser, only in their own 1:1 chat)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from botbuilder.core import TurnContext
-
 from bot.conversations import resolve_actor
-from bot.identity import actor_of, chat_of
+from bot.flows.context import Context, Press
 from bot.payload import id_field
+from cards import verbs
+from cards.common import Card
 from cards.errors import message_card
 from cards.plan import plan_links_card
-from cards.texts import Texts
 from dialogs.access import facilitator, member
 from dialogs.errors import WrongPhase
 
-if TYPE_CHECKING:
-    from bot.handler import SamtaleguideBot
 
-
-async def generate(
-    bot: SamtaleguideBot, context: TurnContext, data: dict[str, Any], texts: Texts
-) -> dict:
+async def generate(ctx: Context, press: Press) -> Card:
     """``plan.generate``: the leader or co-facilitator makes a new version after closing."""
-    conversation = await bot.conversations.get(id_field(data, "conversation"))
-    facilitator(conversation, resolve_actor(conversation, actor_of(context.activity)))
+    conversation = await ctx.conversations.get(id_field(press.data, verbs.DATA_CONVERSATION))
+    facilitator(conversation, resolve_actor(conversation, press.person))
     if conversation.phase != "closed":
         raise WrongPhase("not closed yet")
-    bot.services.spawn(bot.plans.deliver(conversation, texts))
-    return message_card(texts.get("plan.generating"), error=False)
+    ctx.outbox.tasks.spawn(ctx.plans.deliver(conversation, press.texts))
+    return message_card(press.texts.get("plan.generating"), error=False)
 
 
-async def link(
-    bot: SamtaleguideBot, context: TurnContext, data: dict[str, Any], texts: Texts
-) -> dict:
+async def link(ctx: Context, press: Press) -> Card:
     """``plan.link``: new short-lived links to the newest plan, in a personal chat only."""
-    conversation = await bot.conversations.get(id_field(data, "conversation"))
-    member(conversation, resolve_actor(conversation, actor_of(context.activity)))
-    if chat_of(context.activity).is_group:
-        return message_card(texts.get("plan.personal_only"))
-    stored = await bot.plans.latest(conversation)
+    conversation = await ctx.conversations.get(id_field(press.data, verbs.DATA_CONVERSATION))
+    member(conversation, resolve_actor(conversation, press.person))
+    if press.chat.is_group:
+        return message_card(press.texts.get("plan.personal_only"))
+    stored = await ctx.plans.latest(conversation)
     if not stored:
-        return message_card(texts.get("plan.none"))
-    links = await bot.plans.links(stored)
+        return message_card(press.texts.get("plan.none"))
+    links = await ctx.plans.links(stored)
     return plan_links_card(
-        conversation, texts, version=stored[0].version, links=links, minutes=bot.plans.minutes
+        conversation,
+        press.texts,
+        version=stored[0].version,
+        links=links,
+        minutes=ctx.plans.minutes,
     )

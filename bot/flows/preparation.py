@@ -2,114 +2,126 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from botbuilder.core import TurnContext
-
 from bot.conversations import resolve_actor
-from bot.identity import actor_of, chat_of
+from bot.flows.context import Context, Press
 from bot.payload import choices_field, id_field, text_field
-from bot.replies import card_message
-from cards.errors import refusal_message
+from cards import verbs
+from cards.common import Card
+from cards.errors import message_card
 from cards.preparation import INPUT_KEYWORDS, note_input, preparation_card
 from cards.status import status_card
-from cards.texts import Texts
-from dialogs.errors import DomainError, NotParticipant
+from dialogs.access import member
+from dialogs.conversation import Conversation
+from dialogs.effects import SendReminders
 from dialogs.events import ChooseKeywords, RemindUnprepared, ShareKeywords
 
-if TYPE_CHECKING:
-    from bot.handler import SamtaleguideBot
+
+def _conversation_id(press: Press) -> str:
+    return id_field(press.data, verbs.DATA_CONVERSATION)
 
 
-async def choose_keywords(
-    bot: SamtaleguideBot, context: TurnContext, data: dict[str, Any], texts: Texts
-) -> dict:
+async def choose_keywords(ctx: Context, press: Press) -> Card:
     """``prep.keywords``: exactly three keywords of the concept, and private notes."""
-    conversation_id = id_field(data, "conversation")
-    conversation = await bot.conversations.get(conversation_id)
-    person = actor_of(context.activity)
-    actor = resolve_actor(conversation, person)
-    keywords = choices_field(data, INPUT_KEYWORDS, limit=40)
-    notes = {p.id: text_field(data, note_input(p.id)) for p in bot.services.concept.perspectives}
-    event = ChooseKeywords(
-        actor, keywords=keywords, notes=notes, name=person.name, request_id=context.activity.id
-    )
-    try:
-        conversation, effects = await bot.conversations.execute(
-            conversation_id, event, bot.services.clock()
-        )
-    except DomainError as refusal:
-        latest = await bot.conversations.get(conversation_id)
-        if latest.participant(actor) is None:
-            raise
-        return preparation_card(
-            latest,
-            bot.services.concept,
-            texts,
+    keywords = choices_field(press.data, INPUT_KEYWORDS, limit=40)
+    notes = {p.id: text_field(press.data, note_input(p.id)) for p in ctx.concept.perspectives}
+    changed = await ctx.conversations.change(
+        _conversation_id(press),
+        press.person,
+        lambda actor: ChooseKeywords(
             actor,
-            message=refusal_message(refusal, texts),
-            values=data,
-        )
-    bot.services.spawn(bot.effects.carry_out(conversation, effects, texts))
-    chosen = ", ".join(conversation.participant(actor).keywords)  # type: ignore[union-attr]
+            keywords=keywords,
+            notes=notes,
+            name=press.person.name,
+            request_id=press.request_id,
+        ),
+        ctx.clock(),
+    )
+    ctx.outbox.after(changed.conversation, changed.effects, press.texts)
+    chosen = member(changed.conversation, changed.actor).keywords
     return preparation_card(
-        conversation,
-        bot.services.concept,
-        texts,
-        actor,
-        message=texts.get("prep.saved", keywords=chosen),
+        changed.conversation,
+        ctx.concept,
+        press.texts,
+        changed.actor,
+        message=press.texts.get("prep.saved", keywords=", ".join(chosen)),
         success=True,
     )
 
 
-async def remind(
-    bot: SamtaleguideBot, context: TurnContext, data: dict[str, Any], texts: Texts
-) -> dict:
+async def choose_refused(
+    ctx: Context, press: Press, latest: Conversation | None, message: str
+) -> Card:
+    if latest is None:
+        return message_card(message)
+    actor = resolve_actor(latest, press.person)
+    return preparation_card(
+        latest, ctx.concept, press.texts, actor, message=message, values=press.data
+    )
+
+
+async def remind(ctx: Context, press: Press) -> Card:
     """``prep.remind``: the leader reminds everyone who has not chosen yet."""
-    conversation_id = id_field(data, "conversation")
-    conversation = await bot.conversations.get(conversation_id)
-    actor = resolve_actor(conversation, actor_of(context.activity))
-    event = RemindUnprepared(actor, request_id=context.activity.id)
-    conversation, effects = await bot.conversations.execute(
-        conversation_id, event, bot.services.clock()
+    changed = await ctx.conversations.change(
+        _conversation_id(press),
+        press.person,
+        lambda actor: RemindUnprepared(actor, request_id=press.request_id),
+        ctx.clock(),
     )
-    bot.services.spawn(bot.effects.carry_out(conversation, effects, texts))
-    pending = sum(len(getattr(e, "user_ids", ())) for e in effects)
+    ctx.outbox.after(changed.conversation, changed.effects, press.texts)
+    pending = sum(len(e.user_ids) for e in changed.effects if isinstance(e, SendReminders))
+    texts = press.texts
     message = texts.get("status.reminded", count=pending) if pending else texts.get("status.nobody")
-    return status_card(conversation, texts, message=message)
+    return await _status(ctx, press, changed.conversation, message)
 
 
-async def share(
-    bot: SamtaleguideBot, context: TurnContext, data: dict[str, Any], texts: Texts
-) -> dict:
+async def share(ctx: Context, press: Press) -> Card:
     """``prep.share``: the leader posts everyone's keywords in the chat now."""
-    conversation_id = id_field(data, "conversation")
-    conversation = await bot.conversations.get(conversation_id)
-    actor = resolve_actor(conversation, actor_of(context.activity))
-    event = ShareKeywords(actor, request_id=context.activity.id)
-    conversation, effects = await bot.conversations.execute(
-        conversation_id, event, bot.services.clock()
+    changed = await ctx.conversations.change(
+        _conversation_id(press),
+        press.person,
+        lambda actor: ShareKeywords(actor, request_id=press.request_id),
+        ctx.clock(),
     )
-    bot.services.spawn(bot.effects.carry_out(conversation, effects, texts))
-    return status_card(conversation, texts)
+    ctx.outbox.after(changed.conversation, changed.effects, press.texts)
+    return await _status(ctx, press, changed.conversation)
 
 
-async def show_status(
-    bot: SamtaleguideBot, context: TurnContext, data: dict[str, Any], texts: Texts
-) -> dict:
+async def show_status(ctx: Context, press: Press) -> Card:
     """``prep.status``: the fresh status card, for participants of the conversation."""
-    conversation = await bot.conversations.get(id_field(data, "conversation"))
-    if conversation.participant(resolve_actor(conversation, actor_of(context.activity))) is None:
-        raise NotParticipant("not a participant")
-    return status_card(conversation, texts)
+    conversation = await ctx.conversations.get(_conversation_id(press))
+    member(conversation, resolve_actor(conversation, press.person))
+    return await _status(ctx, press, conversation)
 
 
-async def status_command(bot: SamtaleguideBot, context: TurnContext, texts: Texts, _: str) -> None:
-    """Text ``status``: the status card of this chat's current conversation."""
-    conversation = await bot.conversations.current_for_chat(
-        chat_of(context.activity).conversation_id
+async def status_refused(
+    ctx: Context, press: Press, latest: Conversation | None, message: str
+) -> Card:
+    if latest is None:
+        return message_card(message)
+    return await _status(ctx, press, latest, message, success=False)
+
+
+async def _status(
+    ctx: Context,
+    press: Press,
+    conversation: Conversation,
+    message: str | None = None,
+    *,
+    success: bool = True,
+) -> Card:
+    delivery = await ctx.deliveries.get(conversation.id)
+    return status_card(
+        conversation,
+        press.texts,
+        message=message,
+        success=success,
+        unreachable=delivery.unreachable,
     )
+
+
+async def status_command(ctx: Context, press: Press, _: str) -> Card | str:
+    """Text ``status``: the status card of this chat's current conversation."""
+    conversation = await ctx.conversations.current_for_chat(press.chat.conversation_id)
     if conversation is None:
-        await context.send_activity(texts.get("status.none"))
-        return
-    await context.send_activity(card_message(status_card(conversation, texts)))
+        return press.texts.get("status.none")
+    return await _status(ctx, press, conversation)

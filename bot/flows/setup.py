@@ -2,116 +2,92 @@
 
 A GRUS is set up in the group or meeting chat, whose roster (all pages) offers the participants;
 a MUS or LUS may also be set up from the leader's 1:1 chat, with Teams' people picker. Saving
-creates the conversation and its setup in one write, then fans the preparation prompts out.
+creates the conversation and its setup in one write (create-only, under an id made from the
+press, so a redelivered press changes nothing), then fans the preparation prompts out.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
-
-from botbuilder.core import TurnContext
-from botbuilder.core.teams import TeamsInfo
+from typing import Any
 
 from bot.conversations import new_id, resolve_actor
-from bot.identity import actor_of, chat_of
-from bot.payload import BadPayload, bool_field, choices_field, int_field, text_field
-from bot.replies import card_message
-from cards import setup as setup_inputs
-from cards.errors import message_card, refusal_message
+from bot.deliveries import with_home
+from bot.flows.context import Context, Press
+from bot.payload import BadPayload, bool_field, choices_field, id_field, int_field, text_field
+from cards import setup as inputs
+from cards import verbs
+from cards.common import Card
+from cards.errors import message_card
 from cards.setup import setup_card
 from cards.status import status_card
-from cards.texts import Texts
+from dialogs.access import leader
 from dialogs.concept import Concept
 from dialogs.conversation import Conversation, Person
-from dialogs.errors import DomainError, InvalidField, NotPermitted, WrongPhase
+from dialogs.errors import InvalidField, WrongPhase
 from dialogs.events import SaveSetup
-from dialogs.transitions import apply, new_conversation
+from dialogs.transitions import new_conversation
+from storage.keys import place_of
 
-if TYPE_CHECKING:
-    from bot.handler import SamtaleguideBot
-
-ROSTER_PAGE = 100
-ROSTER_LIMIT = 1000
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 KINDS = ("GRUS", "MUS", "LUS")
 
 
-async def roster(context: TurnContext) -> list[Person]:
-    """Everyone in the chat, page by page until Teams gives no continuation token."""
-    people: list[Person] = []
-    token: str | None = None
-    while len(people) < ROSTER_LIMIT:
-        page = await TeamsInfo.get_paged_members(context, token, ROSTER_PAGE)
-        for member in page.members or []:
-            people.append(Person(member.id, member.name or "", member.aad_object_id or ""))
-        token = page.continuation_token
-        if not token:
-            break
-    return people
-
-
-def _kind(value: Any) -> str:
+def kind_of(value: Any) -> str:
     kind = str(value or "").upper()
     if kind not in KINDS:
         raise BadPayload("unknown kind")
     return kind
 
 
-async def open_setup(
-    bot: SamtaleguideBot, context: TurnContext, data: dict[str, Any], texts: Texts
-) -> dict:
+async def _roster(ctx: Context, press: Press) -> list[Person]:
+    return await ctx.teams.members(press.chat) if press.chat.is_group else []
+
+
+async def open_setup(ctx: Context, press: Press) -> Card:
     """``setup.open``: a fresh setup card, or the stored setup for the leader to edit."""
-    kind = _kind(data.get("kind") or "GRUS")
-    conversation_id = data.get("conversation")
-    if conversation_id:
-        conversation = await bot.conversations.get(str(conversation_id))
-        actor = resolve_actor(conversation, actor_of(context.activity))
-        if conversation.participant(actor) is None or conversation.leader.user_id != actor:
-            raise NotPermitted("only the leader", needs="leader")
-        if conversation.phase not in ("setup", "preparation"):
-            raise WrongPhase("too late to edit")
-        return await _setup_card(bot, context, texts, conversation.kind, conversation)
-    return await _setup_card(bot, context, texts, kind, None)
+    kind = kind_of(press.data.get(verbs.DATA_KIND) or "GRUS")
+    if not press.data.get(verbs.DATA_CONVERSATION):
+        return await _setup_card(ctx, press, kind, None)
+    conversation = await ctx.conversations.get(id_field(press.data, verbs.DATA_CONVERSATION))
+    leader(conversation, resolve_actor(conversation, press.person))
+    if conversation.phase not in ("setup", "preparation"):
+        raise WrongPhase("too late to edit")
+    return await _setup_card(ctx, press, conversation.kind, conversation)
 
 
 async def _setup_card(
-    bot: SamtaleguideBot,
-    context: TurnContext,
-    texts: Texts,
+    ctx: Context,
+    press: Press,
     kind: str,
     conversation: Conversation | None,
     *,
     message: str | None = None,
     values: dict[str, Any] | None = None,
-) -> dict:
-    chat = chat_of(context.activity)
-    if not chat.is_group and kind == "GRUS":
-        return message_card(texts.get("setup.where_grus"))
-    people = await roster(context) if chat.is_group else []
+) -> Card:
+    if not press.chat.is_group and kind == "GRUS":
+        return message_card(press.texts.get("setup.where_grus"))
     return setup_card(
-        bot.services.concept,
-        texts,
+        ctx.concept,
+        press.texts,
         kind=kind,
-        roster=people,
+        roster=await _roster(ctx, press),
         conversation=conversation,
-        people_picker=not chat.is_group,
+        people_picker=not press.chat.is_group,
         message=message,
         values=values,
     )
 
 
-async def new_command(bot: SamtaleguideBot, context: TurnContext, texts: Texts, kind: str) -> None:
-    """Text ``ny GRUS`` / ``ny MUS`` / ``ny LUS``: post the setup card."""
-    card = await _setup_card(bot, context, texts, kind, None)
-    await context.send_activity(card_message(card))
+async def new_command(ctx: Context, press: Press, kind: str) -> Card:
+    """Text ``ny GRUS`` / ``ny MUS`` / ``ny LUS``: the setup card."""
+    return await _setup_card(ctx, press, kind, None)
 
 
-def _event(
-    data: dict[str, Any], actor: str, people: dict[str, Person], picker: bool, concept: Concept
-) -> SaveSetup:
-    ids = choices_field(data, setup_inputs.INPUT_PARTICIPANTS, limit=100)
+def _event(press: Press, actor: str, people: dict[str, Person], concept: Concept) -> SaveSetup:
+    data, picker = press.data, not press.chat.is_group
+    ids = choices_field(data, inputs.INPUT_PARTICIPANTS, limit=100)
     chosen: list[Person] = []
     for user_id in ids:
         if user_id in people:
@@ -120,80 +96,83 @@ def _event(
             chosen.append(Person(user_id, "", aad_object_id=user_id))
         else:
             raise InvalidField("not in this chat", field="participants", reason="choice")
-    date = text_field(data, setup_inputs.INPUT_DATE)
-    time = text_field(data, setup_inputs.INPUT_TIME) or "09:00"
-    wording = {q.id: text_field(data, setup_inputs.wording_input(q.id)) for q in concept.questions}
+    date = text_field(data, inputs.INPUT_DATE)
+    time = text_field(data, inputs.INPUT_TIME) or "09:00"
+    wording = {q.id: text_field(data, inputs.wording_input(q.id)) for q in concept.questions}
     extras = []
-    for n in range(1, setup_inputs.EXTRA_SLOTS + 1):
-        pid, tid = setup_inputs.extra_inputs(n)
+    for n in range(1, inputs.EXTRA_SLOTS + 1):
+        pid, tid = inputs.extra_inputs(n)
         if question := text_field(data, tid):
             extras.append((text_field(data, pid) or concept.perspectives[0].id, question))
-    co = text_field(data, setup_inputs.INPUT_COFACILITATOR)
+    co = text_field(data, inputs.INPUT_COFACILITATOR)
     return SaveSetup(
         actor,
-        kind=_kind(text_field(data, setup_inputs.INPUT_KIND) or data.get("kind")),
+        kind=kind_of(text_field(data, inputs.INPUT_KIND) or data.get(verbs.DATA_KIND)),
         participants=tuple(chosen),
         starts_at=f"{date}T{time}" if date else None,
-        duration_minutes=int_field(data, setup_inputs.INPUT_DURATION),
-        variant=text_field(data, setup_inputs.INPUT_VARIANT) or "skema",
-        walk_and_talk=bool_field(data, setup_inputs.INPUT_WALK),
-        workplace=text_field(data, setup_inputs.INPUT_WORKPLACE),
+        duration_minutes=int_field(data, inputs.INPUT_DURATION),
+        variant=text_field(data, inputs.INPUT_VARIANT) or "skema",
+        walk_and_talk=bool_field(data, inputs.INPUT_WALK),
+        workplace=text_field(data, inputs.INPUT_WORKPLACE),
         wording={k: v for k, v in wording.items() if v},
         extra_questions=tuple(extras),
-        focus_points=text_field(data, setup_inputs.INPUT_FOCUS),
+        focus_points=text_field(data, inputs.INPUT_FOCUS),
         co_facilitator=co or None,
-        request_id=None,
+        request_id=press.request_id,
     )
 
 
-async def save_setup(
-    bot: SamtaleguideBot, context: TurnContext, data: dict[str, Any], texts: Texts
-) -> dict:
+async def save_setup(ctx: Context, press: Press) -> Card:
     """``setup.save``: validate, store (one write), answer with the status card, then prompt."""
-    services = bot.services
-    activity = context.activity
-    person = actor_of(activity)
-    chat = chat_of(activity)
-    conversation_id = str(data.get("conversation") or "")
-    existing = await bot.conversations.get(conversation_id) if conversation_id else None
-    kind = (
-        existing.kind if existing else _kind(data.get(setup_inputs.INPUT_KIND) or data.get("kind"))
-    )
-    people = {p.user_id: p for p in await roster(context)} if chat.is_group else {}
-    now = services.clock()
-    try:
-        if existing is None:
-            event = _event(data, person.user_id, people, not chat.is_group, services.concept)
-            others = frozenset(p.user_id for p in event.participants) - {person.user_id}
-            previous = await bot.conversations.previous_for(
-                chat.conversation_id, event.kind, others
-            )
-            event = replace(event, previous=previous)
-            fresh = new_conversation(
-                conversation_id=new_id(chat, now),
-                concept=services.concept,
+    texts = press.texts
+    existing_id = str(press.data.get(verbs.DATA_CONVERSATION) or "")
+    people = {p.user_id: p for p in await _roster(ctx, press)}
+    now = ctx.clock()
+    if existing_id:
+        changed = await ctx.conversations.change(
+            existing_id,
+            press.person,
+            lambda actor: _event(press, actor, people, ctx.concept),
+            now,
+        )
+        message = texts.get("setup.saved_edit")
+    else:
+        event = _event(press, press.person.user_id, people, ctx.concept)
+        others = frozenset(p.user_id for p in event.participants) - {press.person.user_id}
+        previous = await ctx.conversations.previous_for(
+            press.chat.conversation_id, event.kind, others
+        )
+        conversation_id = new_id(press.chat.conversation_id, press.request_id)
+        # Where it was set up, before anyone is prompted from there (idempotent).
+        await ctx.deliveries.change(conversation_id, with_home(press.chat, press.person.user_id))
+
+        def fresh() -> Conversation:
+            return new_conversation(
+                conversation_id=conversation_id,
+                concept=ctx.concept,
                 kind=event.kind,
-                leader=person,
-                chat=chat,
+                leader=press.person,
+                place=place_of(press.chat.conversation_id),
                 now=now,
             )
-            conversation, effects = apply(fresh, event, services.concept, now)
-            await bot.conversations.create(conversation)
-            message = texts.get("setup.saved")
-        else:
-            actor = resolve_actor(existing, person)
-            event = _event(data, actor, people, not chat.is_group, services.concept)
-            conversation, effects = await bot.conversations.execute(existing.id, event, now)
-            message = texts.get("setup.saved_edit")
-    except DomainError as refusal:
-        return await _setup_card(
-            bot,
-            context,
-            texts,
-            kind,
-            existing,
-            message=refusal_message(refusal, texts),
-            values=data,
+
+        changed = await ctx.conversations.change(
+            conversation_id,
+            press.person,
+            lambda actor: replace(event, actor=actor, previous=previous),
+            now,
+            create=fresh,
         )
-    services.spawn(bot.effects.carry_out(conversation, effects, texts))
-    return status_card(conversation, texts, message=message)
+        message = texts.get("setup.saved")
+    ctx.outbox.after(changed.conversation, changed.effects, texts)
+    return status_card(changed.conversation, texts, message=message)
+
+
+async def refused(ctx: Context, press: Press, latest: Conversation | None, message: str) -> Card:
+    """A refused setup: the setup card again, with what the leader typed kept."""
+    kind = (
+        latest.kind
+        if latest
+        else kind_of(press.data.get(inputs.INPUT_KIND) or press.data.get(verbs.DATA_KIND))
+    )
+    return await _setup_card(ctx, press, kind, latest, message=message, values=press.data)

@@ -23,7 +23,7 @@ async def server(tmp_path: Path, connector: ConnectorStandIn) -> AsyncIterator[B
     # Depends on the stand-in so that the bot stops (finishing its background work) first.
     settings = Settings.from_env({"LOCAL_STORAGE_DIR": str(tmp_path / "data")})
     bot = await BotServer(settings).start()
-    bot.services.teams.policy = type(bot.services.teams.policy)(attempts=6, base=0.01, cap=0.05)
+    bot.parts.teams.policy = type(bot.parts.teams.policy)(attempts=6, base=0.01, cap=0.05)
     yield bot
     await bot.stop()
 

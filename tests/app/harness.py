@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from app import BOT_KEY, create_app
+from app import PARTS_KEY, Parts, create_app
 from settings import Settings
 
 TENANT = "tenant-1"
@@ -61,18 +61,13 @@ class BotServer:
             await self._runner.cleanup()
 
     @property
-    def services(self) -> Any:
+    def parts(self) -> Parts:
         assert self.app is not None
-        return self.app[BOT_KEY].services
-
-    @property
-    def app_bot(self) -> Any:
-        assert self.app is not None
-        return self.app[BOT_KEY]
+        return self.app[PARTS_KEY]
 
     async def settle(self) -> None:
         """Wait until the follow-up work of earlier turns (fan-out, posts) has finished."""
-        await self.services.drain()
+        await self.parts.tasks.drain()
 
 
 @dataclass

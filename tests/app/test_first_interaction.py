@@ -27,7 +27,7 @@ async def test_install_greets_in_danish_with_the_help_card(
     status, _ = await client.post(
         chat.activity(LEADER, type="conversationUpdate", membersAdded=[BOT])
     )
-    assert status in (200, 201)
+    assert status in (200, 201, 202)
     (sent,) = connector.activities(chat.id)
     assert ("Hej Lene!" if kind == "personal" else "Hej alle sammen!") in sent["text"]
     card = card_of(sent)
@@ -62,7 +62,7 @@ async def test_help_answers_with_the_help_card(
 ) -> None:
     chat = group(connector)
     fields = {"entities": entities} if entities else {}
-    assert await client.say(chat, LEADER, text, **fields) in (200, 201)
+    assert await client.say(chat, LEADER, text, **fields) in (200, 201, 202)
     (reply,) = connector.activities(chat.id)
     assert "MUS, LUS og GRUS" in card_text(card_of(reply))
 

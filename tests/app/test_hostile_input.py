@@ -177,7 +177,7 @@ async def test_hostile_presses_and_activities(
 
     count = 0
     for name, sender, value in press_cases(conversation_id):
-        before, _ = await server.services.store.load(key)
+        before, _ = await server.parts.store.load(key)
         start = len(connector.requests)
         activity = group.activity(sender, type="invoke", name="adaptiveCard/action", value=value)
         status, body = await client.post(activity)
@@ -186,7 +186,7 @@ async def test_hostile_presses_and_activities(
         text = card_text(body)
         assert "Traceback" not in text and 'File "' not in text, name
         assert_no_leak(connector, start, name)
-        after, _ = await server.services.store.load(key)
+        after, _ = await server.parts.store.load(key)
         refused = '"attention"' in json.dumps(body) or status >= 400
         if refused:
             assert after == before, f"refused but changed: {name}"
@@ -213,6 +213,6 @@ async def test_hostile_presses_and_activities(
         assert 400 <= status < 500, raw[:20]
         count += 1
     assert count >= 300
-    stored, _ = await server.services.store.load(key)
+    stored, _ = await server.parts.store.load(key)
     assert stored is not None and stored.phase == "live"
     assert {p.user_id for p in stored.participants} == {u.id for u in EVERYONE}

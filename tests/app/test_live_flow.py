@@ -143,7 +143,7 @@ async def test_a_grus_of_eight_walks_the_questions_while_agreements_land_concurr
     assert "forældet" in card_text(card) and "Spørgsmål 9 af 9" in card_text(card)
 
     await settle(first, second)
-    stored, _ = await first.services.store.load(f"conversations/{conversation_id}")
+    stored, _ = await first.parts.store.load(f"conversations/{conversation_id}")
     whats = sorted(a.what for a in stored.agreements)
     assert len(whats) == 21 and len(set(whats)) == 21
     assert stored.live.position == 8
@@ -258,11 +258,11 @@ async def test_bad_live_input_is_refused_with_the_card_kept(
             "deltager ikke",
         ),
     ]
-    before, _ = await server.services.store.load(f"conversations/{conversation_id}")
+    before, _ = await server.parts.store.load(f"conversations/{conversation_id}")
     for who, verb, payload, message in cases:
         status, card = await client.press(group, who, verb, {**data, **payload})
         assert status == 200 and message in card_text(card), (verb, card_text(card))
-    after, _ = await server.services.store.load(f"conversations/{conversation_id}")
+    after, _ = await server.parts.store.load(f"conversations/{conversation_id}")
     assert after == before
     status, card = await client.press(
         group,
@@ -292,10 +292,10 @@ async def test_follow_up_reminders_go_out_once_with_two_instances(
 
     day = date(2099, 6, 1)
     counts = await asyncio.gather(
-        first.app_bot.reminders.run_once(day), second.app_bot.reminders.run_once(day)
+        first.parts.reminders.run_once(day), second.parts.reminders.run_once(day)
     )
     assert sorted(counts) in ([0, 3], [1, 2]) or sum(counts) == 3
-    assert await first.app_bot.reminders.run_once(day) == 0  # nothing is sent twice
+    assert await first.parts.reminders.run_once(day) == 0  # nothing is sent twice
     reminders = [
         a
         for a in connector.activities()[before:]
@@ -312,7 +312,7 @@ async def test_follow_up_reminders_go_out_once_with_two_instances(
 
     # The responsible person marks one done; the leader moves another; a stranger can do neither.
     agreement_id = (
-        (await first.services.store.load(f"conversations/{conversation_id}"))[0].agreements[0].id
+        (await first.parts.store.load(f"conversations/{conversation_id}"))[0].agreements[0].id
     )
     chat = Chat(reminders[0]["conversation"]["id"], False, connector.service_url)
     status, card = await client.press(
@@ -337,5 +337,5 @@ async def test_follow_up_reminders_go_out_once_with_two_instances(
         chat, MEMBERS[0], "followup.done", {**data, "agreement": agreement_id}
     )
     assert status == 200 and "markeret som udført" in card_text(card)
-    stored = (await first.services.store.load(f"conversations/{conversation_id}"))[0]
+    stored = (await first.parts.store.load(f"conversations/{conversation_id}"))[0]
     assert stored.follow_ups[0].due == "2099-07-01" and stored.follow_ups[0].done_at

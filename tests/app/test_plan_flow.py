@@ -140,7 +140,7 @@ async def test_finishing_a_grus_writes_stores_and_shares_the_plan(
     status, card = await client.press(group, LEADER, "plan.generate", data)
     assert "laver udviklingsplanen" in card_text(card)
     await azure_server.settle()
-    versions = await azure_server.app_bot.plans.documents.versions(conversation_id)
+    versions = await azure_server.parts.documents.versions(conversation_id)
     assert {d.version for d in versions} == {1, 2}
     assert (await fetch(links["Hent Word-dokumentet"]))[0] == 200  # v1 untouched
 
@@ -234,7 +234,7 @@ async def test_the_next_conversation_opens_with_last_plans_agreements(
     # A MUS with someone else in the same chat does not inherit the GRUS plan.
     mus = {"conversation": "", "kind": "MUS", "participants": MEMBERS[0].id, "date": "2099-11-06"}
     status, card = await client.press(group, LEADER, "setup.save", mus)
-    stored, _ = await server.services.store.load(
+    stored, _ = await server.parts.store.load(
         f"conversations/{card['actions'][0]['data']['conversation']}"
     )
     assert stored.previous is None

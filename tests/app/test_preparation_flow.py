@@ -52,7 +52,7 @@ def chat_for(connector: ConnectorStandIn, member_id: str) -> str:
 
 
 async def stored(server: BotServer, conversation_id: str) -> Any:
-    conversation, _ = await server.services.store.load(f"conversations/{conversation_id}")
+    conversation, _ = await server.parts.store.load(f"conversations/{conversation_id}")
     return conversation
 
 
@@ -91,7 +91,7 @@ async def test_setup_prompts_choices_and_sharing(
     assert "2\\. marts 2099 kl. 09:30" in card_text(prompt)  # escaped: not a numbered list
     warning = card_of(connector.activities(group.id)[-1])
     assert f"{BLOCKED.name} kunne ikke nås" in card_text(warning)
-    assert (await stored(server, conversation_id)).participant(BLOCKED.id).unreachable
+    assert BLOCKED.id in (await server.parts.deliveries.get(conversation_id)).unreachable
 
     # Refusals: a fourth keyword, a keyword outside the concept, a stranger. Nothing changes.
     member_chat = Chat(chat_for(connector, MEMBERS[0].id), False, connector.service_url)
@@ -221,7 +221,7 @@ async def test_a_mus_from_the_leaders_personal_chat_with_the_people_picker(
         {"conversation": conversation_id, "keywords": ",".join(GOOD)},
     )
     assert "Dine stikord er gemt" in card_text(card)
-    stored, _ = await server.services.store.load(f"conversations/{conversation_id}")
+    stored, _ = await server.parts.store.load(f"conversations/{conversation_id}")
     assert stored.participant(employee.aad).name == employee.name  # learnt on their first press
 
 

@@ -47,17 +47,19 @@ async def test_retention_deletes_conversations_and_their_plans(
     client: Client, server: BotServer, connector: ConnectorStandIn
 ) -> None:
     old = await finished_grus(client, server, connector, "retention")
-    documents = server.app_bot.plans.documents
+    documents = server.parts.documents
     assert await documents.versions(old)
     housekeeping = Housekeeping(
-        server.services.store,
+        server.parts.store,
         documents,
+        server.parts.deliveries,
         retention=timedelta(days=400),
         unfinished_retention=timedelta(days=180),
     )
     assert await housekeeping.purge_expired(datetime.now() + timedelta(days=30)) == 0
     assert await housekeeping.purge_expired(datetime.now() + timedelta(days=401)) == 1
-    assert await server.services.store.keys("conversations/") == []
+    assert await server.parts.store.keys("conversations/") == []
+    assert await server.parts.store.keys("deliveries/") == []
     assert await documents.versions(old) == []
 
 
@@ -95,7 +97,8 @@ async def test_a_person_is_erased_on_request(
     files = list((server.settings.local_storage_dir / "conversations").glob("*.json"))
     stored = "\n".join(f.read_text(encoding="utf-8") for f in files)
     assert target.name not in stored and target.id not in stored and target.aad not in stored
-    data = json.loads(files[0].read_text(encoding="utf-8"))["conversation"]
+    (kept,) = [f for f in files if f.name.startswith("conversations%")]
+    data = json.loads(kept.read_text(encoding="utf-8"))["record"]
     names = [p["name"] for p in data["participants"]]
     assert ERASED_NAME in names and MEMBERS[1].name in names
     assert data["agreements"][0]["responsible"] == ERASED_NAME

@@ -12,11 +12,10 @@ import math
 import re
 from typing import Any
 
+import aiohttp
 import pytest
-from botbuilder.schema import Activity, ChannelAccount, ConversationParameters
-from botframework.connector.aio import ConnectorClient
-from botframework.connector.auth import MicrosoftAppCredentials
-from msrest.exceptions import HttpOperationError
+from microsoft_agents.activity import Activity, ConversationParameters
+from microsoft_agents.hosting.core.connector.client import ConnectorClient
 
 from bench import (
     concurrent_agreements,
@@ -99,40 +98,43 @@ def test_reporting_helpers() -> None:
 
 
 async def test_the_stand_in_limits_requests_per_tenant() -> None:
-    async with (
-        ConnectorStandIn(tenant_rate_limit=(3, 1.0)) as limited,
-        ConnectorClient(MicrosoftAppCredentials.empty(), base_url=limited.service_url) as client,
-    ):
+    async with ConnectorStandIn(tenant_rate_limit=(3, 1.0)) as limited:
+        client = ConnectorClient(limited.service_url, "")
 
         def params(user_id: str, tenant: str) -> ConversationParameters:
-            return ConversationParameters(
-                is_group=False, members=[ChannelAccount(id=user_id)], tenant_id=tenant
+            return ConversationParameters.model_validate(
+                {"isGroup": False, "members": [{"id": user_id}], "tenantId": tenant}
             )
 
-        created = await client.conversations.create_conversation(params("29:a", "t-1"))
-        await client.conversations.send_to_conversation(
-            created.id, Activity(type="message", text="one")
-        )
-        await client.conversations.create_conversation(params("29:b", "t-1"))
-        with pytest.raises(HttpOperationError) as throttled:
+        try:
+            created = await client.conversations.create_conversation(params("29:a", "t-1"))
+            assert created.id
             await client.conversations.send_to_conversation(
-                created.id, Activity(type="message", text="two")
+                created.id, Activity(type="message", text="one")
             )
-        assert throttled.value.response.status_code == 429
-        assert int(throttled.value.response.headers["Retry-After"]) >= 1
-        await client.conversations.create_conversation(params("29:c", "t-2"))  # other tenant
+            await client.conversations.create_conversation(params("29:b", "t-1"))
+            with pytest.raises(aiohttp.ClientResponseError) as throttled:
+                await client.conversations.send_to_conversation(
+                    created.id, Activity(type="message", text="two")
+                )
+            assert throttled.value.status == 429
+            assert int((throttled.value.headers or {})["Retry-After"]) >= 1
+            await client.conversations.create_conversation(params("29:c", "t-2"))  # other tenant
+        finally:
+            await client.close()
     assert limited.tenant_requests == {"t-1": 3, "t-2": 1}
     assert [a["text"] for a in limited.activities(created.id)] == ["one"]
 
 
 async def test_the_stand_in_has_no_tenant_limit_by_default(connector_stand_in: Any) -> None:
-    async with ConnectorClient(
-        MicrosoftAppCredentials.empty(), base_url=connector_stand_in.service_url
-    ) as client:
+    client = ConnectorClient(connector_stand_in.service_url, "")
+    try:
         for n in range(60):
             await client.conversations.send_to_conversation(
                 f"19:c{n}@thread.v2", Activity(type="message", text=str(n))
             )
+    finally:
+        await client.close()
     assert len(connector_stand_in.activities()) == 60
     assert connector_stand_in.tenant_requests == {}
 
@@ -162,12 +164,16 @@ async def test_the_rate_limiter_spaces_requests_first_come_first_served() -> Non
         RateLimiter(10.0, burst=0)
 
 
+async def no_token() -> str:
+    return ""
+
+
 def test_teams_paces_each_tenant_separately() -> None:
-    teams = Teams(adapter=None, app_id="", rate=20.0, burst=1)  # type: ignore[arg-type]
+    teams = Teams(no_token, rate=20.0, burst=1)
     assert teams.limiter("t-1") is teams.limiter("t-1")
     waits = [teams.limiter("t-1").reserve() for _ in range(5)]
     assert waits == pytest.approx([0.0, 0.05, 0.10, 0.15, 0.20], abs=0.02)
     assert teams.limiter("t-2").reserve() == 0.0  # another tenant has its own bucket
-    default = Teams(adapter=None, app_id="")  # type: ignore[arg-type]
+    default = Teams(no_token)
     assert default.limiter("t").rate == pytest.approx(45.0)
-    assert Teams(adapter=None, app_id="", rate=None).limiter("t").reserve() == 0.0  # type: ignore[arg-type]
+    assert Teams(no_token, rate=None).limiter("t").reserve() == 0.0

@@ -1,48 +1,67 @@
 """``bot.teams.with_retries`` and ``RateLimiter``: which failures are retried, and pacing.
 
-The failures are the SDK's own exception objects, built the way msrest builds them.
+The failures are aiohttp's own exception objects, as the Agents SDK's connector client raises
+them (a refused connection is made for real against a closed port).
 """
 
 from __future__ import annotations
 
+import asyncio
+import socket
 from typing import Any
 
+import aiohttp
 import pytest
-from msrest.exceptions import ClientRequestError, HttpOperationError
-from requests.exceptions import ConnectionError as RequestsConnectionError
-from requests.exceptions import ConnectTimeout, ReadTimeout, RetryError
-from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
+from multidict import CIMultiDict, CIMultiDictProxy
+from yarl import URL
 
-from bot.teams import DeliveryFailed, RateLimiter, RetryPolicy, Unreachable, with_retries
+from bot.teams import (
+    DeliveryFailed,
+    OutcomeUnknown,
+    RateLimiter,
+    RetryPolicy,
+    Unreachable,
+    with_retries,
+)
 
-
-class _Response:
-    def __init__(self, status: int, headers: dict[str, str] | None = None) -> None:
-        self.status_code = status
-        self.headers = headers or {}
-        self.reason = "test"
-        self.text = ""
-
-    def raise_for_status(self) -> None:
-        return None
+URL_ = URL("http://127.0.0.1:1/v3/conversations/19:x/activities")
 
 
-def http_error(status: int, headers: dict[str, str] | None = None) -> HttpOperationError:
-    return HttpOperationError(lambda *_: None, _Response(status, headers))
+def http_error(status: int, headers: dict[str, str] | None = None) -> aiohttp.ClientResponseError:
+    info = aiohttp.RequestInfo(URL_, "POST", CIMultiDictProxy(CIMultiDict()), URL_)
+    return aiohttp.ClientResponseError(
+        info, (), status=status, message="test", headers=CIMultiDict(headers or {})
+    )
 
 
-def refused() -> ClientRequestError:
-    cause = MaxRetryError(None, "/v3/conversations", NewConnectionError(None, "refused"))  # type: ignore[arg-type]
-    return ClientRequestError("Error occurred in request.", RequestsConnectionError(cause))
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
 
 
-def reset() -> ClientRequestError:
-    cause = MaxRetryError(None, "/v3/conversations", ProtocolError("Connection aborted."))  # type: ignore[arg-type]
-    return ClientRequestError("Error occurred in request.", RequestsConnectionError(cause))
+def refused() -> aiohttp.ClientConnectorError:
+    async def attempt() -> aiohttp.ClientConnectorError:
+        async with aiohttp.ClientSession() as session:
+            try:
+                await session.get(f"http://127.0.0.1:{_closed_port()}/")
+            except aiohttp.ClientConnectorError as error:
+                return error
+        raise AssertionError("the closed port answered")
+
+    return asyncio.run(attempt())
 
 
-def client_error(inner: Exception) -> ClientRequestError:
-    return ClientRequestError("Error occurred in request.", inner)
+REFUSED = refused()
+
+
+def reset() -> aiohttp.ServerDisconnectedError:
+    return aiohttp.ServerDisconnectedError()
+
+
+def timed_out() -> TimeoutError:
+    return aiohttp.ServerTimeoutError("read timeout")
 
 
 class Calls:
@@ -70,12 +89,11 @@ RETRIED = [
     ("412", http_error(412), True),
     ("502", http_error(502), True),
     ("504", http_error(504), True),
-    ("refused (update)", refused(), True),
+    ("refused (update)", REFUSED, True),
     ("reset (update)", reset(), True),
-    ("read timeout (update)", client_error(ReadTimeout()), True),
-    ("SDK retries used up (update)", client_error(RetryError()), True),
-    ("refused (send)", refused(), False),
-    ("connect timeout (send)", client_error(ConnectTimeout()), False),
+    ("read timeout (update)", timed_out(), True),
+    ("garbled answer (update)", aiohttp.ClientPayloadError("garbled"), True),
+    ("refused (send)", REFUSED, False),
 ]
 
 
@@ -90,8 +108,8 @@ async def test_transient_failures_are_retried(
 
 MAYBE_DELIVERED = [
     ("reset after sending", reset()),
-    ("read timeout", client_error(ReadTimeout())),
-    ("SDK retries used up", client_error(RetryError())),
+    ("read timeout", timed_out()),
+    ("garbled answer", aiohttp.ClientPayloadError("garbled")),
 ]
 
 
@@ -100,7 +118,7 @@ async def test_a_send_that_may_have_arrived_is_never_sent_again(
     label: str, failure: Exception
 ) -> None:
     call = Calls(failure)
-    with pytest.raises(DeliveryFailed) as caught:
+    with pytest.raises(OutcomeUnknown) as caught:
         await with_retries(call, POLICY, no_sleep, idempotent=False)
     assert call.count == 1 and caught.value.status is None
 
@@ -124,7 +142,7 @@ async def test_retries_stop_after_the_policys_attempts() -> None:
     with pytest.raises(DeliveryFailed) as caught:
         await with_retries(call, POLICY, no_sleep)
     assert call.count == POLICY.attempts and caught.value.status == 503
-    call = Calls(*(refused() for _ in range(10)))
+    call = Calls(*(REFUSED for _ in range(10)))
     with pytest.raises(DeliveryFailed):
         await with_retries(call, POLICY, no_sleep)
     assert call.count == POLICY.attempts

@@ -61,7 +61,7 @@ from cards.status import keywords_card, status_card
 from cards.texts import Texts
 from dialogs import events as ev
 from dialogs.concept import Concept, default_concept_path, load_concept
-from dialogs.conversation import ChatRef, Conversation, Person, PreviousPlan
+from dialogs.conversation import Conversation, Person, PreviousPlan
 from dialogs.errors import DomainError
 from dialogs.text import LIMITS
 from dialogs.transitions import (
@@ -76,7 +76,7 @@ from dialogs.transitions import (
 REPO = Path(__file__).resolve().parents[2]
 MAX_CARD_BYTES = 80 * 1024
 NOW = datetime(2026, 11, 22, 10, 0)
-CHAT = ChatRef("19:meeting_abc@thread.v2", "https://smba.trafficmanager.net/emea/", is_group=True)
+PLACE = "meeting-chat-place"
 DA, EN = Texts("da"), Texts("en")
 
 Card = dict[str, Any]
@@ -128,7 +128,9 @@ def documented_verbs() -> frozenset[str]:
 
 
 VERB_CONSTANTS = frozenset(
-    value for name, value in vars(verbs).items() if name.isupper() and isinstance(value, str)
+    value
+    for name, value in vars(verbs).items()
+    if name.isupper() and not name.startswith("DATA_") and isinstance(value, str)
 )
 
 
@@ -246,7 +248,7 @@ def refusal(conv: Conversation, event: ev.Event, concept: Concept) -> DomainErro
 def fresh(concept: Concept, kind: str = "GRUS") -> Conversation:
     return new_conversation(
         conversation_id="c-7f3a9d2e-20261122T1000", concept=concept, kind=kind,
-        leader=LEADER, chat=CHAT, now=NOW,
+        leader=LEADER, place=PLACE, now=NOW,
     )  # fmt: skip
 
 
@@ -275,13 +277,15 @@ def in_preparation(concept: Concept, **overrides: Any) -> Conversation:
 
 
 def mixed_status(concept: Concept) -> Conversation:
-    """Some prepared, some pending, two never reached."""
+    """Some prepared, some pending (and two of those never reached: ``never_reached``)."""
     conv = in_preparation(concept)
     for n, p in enumerate(conv.participants[:5]):
         conv = run(conv, ev.ChooseKeywords(p.user_id, keywords(concept, n)), concept)
-    for p in conv.participants[-2:]:
-        conv = run(conv, ev.RecordUnreachable("bot", user_id=p.user_id, reason="403"), concept)
     return conv
+
+
+def never_reached(conversation: Conversation) -> dict[str, str]:
+    return {p.user_id: "blocked" for p in conversation.participants[-2:]}
 
 
 def all_prepared(concept: Concept, **overrides: Any) -> Conversation:
@@ -457,7 +461,9 @@ def _cards(concept: Concept) -> dict[str, Callable[[], Card]]:
         ),
         "preparation, stranger": lambda: preparation_card(prep, c, DA, "29:someone-else"),
         # status
-        "status prepared, pending, unreachable": lambda: status_card(mixed_status(c), DA),
+        "status prepared, pending, unreachable": lambda: status_card(
+            mixed_status(c), DA, unreachable=never_reached(mixed_status(c))
+        ),
         "status with refusal": lambda: status_card(
             mixed_status(c), EN, message=refusal_message(not_leader, EN), success=False
         ),
@@ -615,7 +621,7 @@ def worst_case(concept: Concept) -> tuple[Conversation, Conversation, Conversati
     assert len(people) + 1 == MAX_PARTICIPANTS
     conv = new_conversation(
         conversation_id="c-7f3a9d2e-20261122T1000", concept=c, kind="GRUS",
-        leader=leader, chat=CHAT, now=NOW,
+        leader=leader, place=PLACE, now=NOW,
     )  # fmt: skip
     extra = _longest("Hvordan oplever du samarbejdet med de andre afdelinger? ", 500)
     conv = run(

@@ -9,7 +9,7 @@ import pytest
 
 from dialogs import events as ev
 from dialogs.concept import Concept, default_concept_path, load_concept
-from dialogs.conversation import ChatRef, Conversation, Person
+from dialogs.conversation import Conversation, Person
 from dialogs.effects import (
     ConversationFinished,
     PostKeywordSummary,
@@ -34,7 +34,7 @@ from dialogs.errors import (
 from dialogs.transitions import apply, new_conversation
 
 NOW = datetime(2026, 11, 22, 10, 0)
-CHAT = ChatRef("19:group@thread.v2", "http://127.0.0.1:1/", is_group=True)
+PLACE = "group-chat-place"
 LEADER = Person("u-leader", "Lene Leder")
 MEMBERS = tuple(Person(f"u-{i}", f"Medarbejder {i}") for i in range(1, 4))
 KW = ("Motivation", "Relationer", "Senior")
@@ -62,7 +62,7 @@ def setup_event(**overrides: object) -> ev.SaveSetup:
 
 def in_setup(concept: Concept) -> Conversation:
     return new_conversation(
-        conversation_id="c1", concept=concept, kind="GRUS", leader=LEADER, chat=CHAT, now=NOW
+        conversation_id="c1", concept=concept, kind="GRUS", leader=LEADER, place=PLACE, now=NOW
     )
 
 
@@ -209,17 +209,15 @@ def test_setup_moves_to_preparation_and_prompts_everyone(concept: Concept) -> No
     assert conv.version == 2
 
 
-def test_editing_setup_prompts_only_newcomers_and_refreshes_delivered_cards(
+def test_editing_setup_prompts_only_newcomers_and_refreshes_the_others_cards(
     concept: Concept,
 ) -> None:
     conv = in_preparation(concept)
-    conv = run(
-        conv, ev.RecordPrompt("u-system", user_id="u-1", chat=CHAT, activity_id="act-1"), concept
-    )
     newcomer = Person("u-9", "Ny Kollega")
     conv2, effects = apply(conv, setup_event(participants=(*MEMBERS, newcomer)), concept, NOW)
-    assert effects == (SendPrompts(("u-9", "u-1")),)
-    assert conv2.participant("u-1").prompt_activity_id == "act-1"  # type: ignore[union-attr]
+    kept = tuple(p.user_id for p in conv.participants)
+    assert effects == (SendPrompts(("u-9",)), RefreshPrompts(kept))
+    assert conv2.participant("u-9") is not None
 
 
 def test_keywords_are_stored_in_concept_order_and_shared_when_all_have_chosen(
@@ -255,7 +253,8 @@ def test_remind_targets_only_the_unprepared(concept: Concept) -> None:
 
 def test_live_walk_and_agreements(concept: Concept) -> None:
     conv, effects = apply(prepared(concept), ev.StartLive(LEADER.user_id), concept, NOW)
-    assert (conv.phase, effects) == ("live", (PostLiveCard(), RefreshPrompts(())))
+    everyone = tuple(p.user_id for p in conv.participants)
+    assert (conv.phase, effects) == ("live", (PostLiveCard(), RefreshPrompts(everyone)))
     conv, effects = apply(conv, ev.Move(LEADER.user_id, to=1, expected=0), concept, NOW)
     assert conv.live.position == 1 and effects == (UpdateLiveCard(),)
     conv = run(conv, ev.AddAgreement("u-2", AGREEMENT, request_id="r1"), concept)

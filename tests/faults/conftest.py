@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from bot.deliveries import Delivery
 from settings import Settings
 from tests.app.harness import BotServer, Chat, Client, User, card_of, card_text, user, verbs_on
 from tests.support.azurite import AZURITE_BLOB, REPO_ROOT, Azurite, _free_port, _wait_for_port
@@ -110,8 +111,8 @@ async def connector() -> AsyncIterator[ConnectorStandIn]:
 
 def fast_retries(server: BotServer) -> BotServer:
     """The bot's own Teams retry policy, with short back-off (Retry-After is still honoured)."""
-    policy_type = type(server.services.teams.policy)
-    server.services.teams.policy = policy_type(attempts=6, base=0.02, cap=0.1)
+    policy_type = type(server.parts.teams.policy)
+    server.parts.teams.policy = policy_type(attempts=6, base=0.02, cap=0.1)
     return server
 
 
@@ -185,8 +186,13 @@ def agreement(n: int) -> dict[str, Any]:
 
 
 async def stored(server: BotServer, conversation_id: str) -> Any:
-    conversation, _ = await server.services.store.load(f"conversations/{conversation_id}")
+    conversation, _ = await server.parts.store.load(f"conversations/{conversation_id}")
     return conversation
+
+
+async def delivered(server: BotServer, conversation_id: str) -> Delivery:
+    """The bot's own record of where it reached the conversation's people."""
+    return await server.parts.deliveries.get(conversation_id)
 
 
 def live_card_id(connector: ConnectorStandIn, group: Chat) -> str:

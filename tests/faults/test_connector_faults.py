@@ -24,6 +24,7 @@ from tests.faults.conftest import (
     LEADER,
     MEMBERS,
     agreement,
+    delivered,
     everyone_chooses,
     live_card_id,
     live_card_text,
@@ -99,16 +100,14 @@ async def test_setup_fan_out_retries_sends_and_creates_and_prompts_everyone_once
     assert connector.pending_failures() == [], connector.summary()
     assert prompts_per_person(connector) == {u.id: 1 for u in EVERYONE}, connector.summary()
     conversation = await stored(server, conversation_id)
+    delivery = await delivered(server, conversation_id)
+    assert delivery.unreachable == {}
     for participant in conversation.participants:
-        assert participant.unreachable is None, participant.user_id
-        (prompt,) = connector.activities(participant.prompt_chat.conversation_id)
+        sent = delivery.prompt(participant.user_id)
+        assert sent is not None, participant.user_id
+        (prompt,) = connector.activities(sent.chat.conversation_id)
         assert all(keyword in card_text(card_of(prompt)) for keyword in KEYWORDS)
-        assert (
-            connector.current_activity(
-                participant.prompt_chat.conversation_id, participant.prompt_activity_id
-            )
-            == prompt
-        )
+        assert connector.current_activity(sent.chat.conversation_id, sent.activity_id) == prompt
     assert no_unreachable_notice(connector, group)
 
     # Everyone chooses; the keywords are posted in the group chat once, through a 503 and a 429.
@@ -149,21 +148,24 @@ async def test_setup_edit_refreshes_every_card_in_place_through_update_faults(
 
     assert connector.pending_failures() == [], connector.summary()
     conversation = await stored(server, conversation_id)
+    delivery = await delivered(server, conversation_id)
+
+    def shown(user_id: str) -> str:
+        sent = delivery.prompt(user_id)
+        assert sent is not None, user_id
+        return card_text(
+            card_of(connector.current_activity(sent.chat.conversation_id, sent.activity_id) or {})
+        )
+
     stale = [
         p.user_id
         for p in conversation.participants
-        if "Trivsel i en travl tid"
-        not in card_text(
-            card_of(
-                connector.current_activity(p.prompt_chat.conversation_id, p.prompt_activity_id)
-                or {}
-            )
-        )
+        if "Trivsel i en travl tid" not in shown(p.user_id)
     ]
     assert stale == [], f"preparation cards not refreshed: {stale}\n{connector.summary()}"
     new_messages = [s for s in connector.sent[sent_before:] if s.op in ("send", "reply")]
     assert [s.conversation_id for s in new_messages] == [], "a card was sent again, not edited"
-    assert all(p.unreachable is None for p in conversation.participants)
+    assert delivery.unreachable == {}
 
 
 async def live_grus(
@@ -249,9 +251,7 @@ async def test_a_permanent_500_for_one_person_reports_them_unreachable_and_promp
     assert len(notices) == 1, connector.summary()
     assert f"{lost.name} kunne ikke nås" in notices[0]
     assert all(f"{u.name} kunne ikke nås" not in notices[0] for u in EVERYONE if u != lost)
-    conversation = await stored(server, conversation_id)
-    assert conversation.participant(lost.id).unreachable == "failed"
-    assert [p.user_id for p in conversation.participants if p.unreachable] == [lost.id]
+    assert (await delivered(server, conversation_id)).unreachable == {lost.id: "failed"}
 
     # Once Teams works again, the leader's reminder gives them their first prompt, once.
     outage["on"] = False
@@ -261,5 +261,4 @@ async def test_a_permanent_500_for_one_person_reports_them_unreachable_and_promp
     assert status == 200, card_text(card)
     await settle(server)
     assert prompts_per_person(connector)[lost.id] == 1
-    conversation = await stored(server, conversation_id)
-    assert conversation.participant(lost.id).unreachable is None
+    assert (await delivered(server, conversation_id)).unreachable == {}

@@ -19,6 +19,7 @@ from tests.faults.conftest import (
     LEADER,
     MEMBERS,
     agreement,
+    delivered,
     live_card_id,
     live_card_text,
     prepared_grus,
@@ -42,7 +43,7 @@ def store_env(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> dict
 async def cancel_follow_up_work(server: BotServer) -> int:
     """What a killed process leaves behind: its follow-up work (fan-out, card edits) never
     finishes. Cancels every spawned task; returns how many were still under way."""
-    tasks = [task for task in server.services._tasks if not task.done()]
+    tasks = [task for task in server.parts.tasks._tasks if not task.done()]
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
@@ -83,7 +84,7 @@ async def test_a_restarted_bot_continues_the_live_card_where_it_was(
         if stop == "abrupt":
             # Teams is slow to take the edits (throttled), so they are still under way when
             # the process dies.
-            first.services.teams.policy = type(first.services.teams.policy)(base=1.0, cap=1.0)
+            first.parts.teams.policy = type(first.parts.teams.policy)(base=1.0, cap=1.0)
             connector.fail("update", 429, times=1000, match=lambda _: gate["closed"])
         invokes = [f"restart-add-{n}" for n in range(4)]
         added = await asyncio.gather(
@@ -140,7 +141,7 @@ async def test_a_restarted_bot_continues_the_live_card_where_it_was(
             if r.op == "update" and r.status == 200 and r.conversation_id == group.id
         ]
         assert edits and {r.activity_id for r in edits} == {live_id}
-        assert conversation.live.card_activity_id == live_id
+        assert [m.activity_id for m in (await delivered(second, conversation_id)).live] == [live_id]
         shown = live_card_text(connector, group, live_id)
         assert "Spørgsmål 4 af 9" in shown
         assert all(f"Aftale nummer {n:02d}" in shown for n in range(5)), shown

@@ -11,11 +11,11 @@ from datetime import date, datetime, timedelta
 
 from dialogs import events as ev
 from dialogs.concept import Concept
-from dialogs.conversation import ChatRef, Conversation, Person
+from dialogs.conversation import Conversation, Person
 from dialogs.transitions import apply, new_conversation
 
 NOW = datetime(2026, 11, 22, 10, 0)
-CHAT = ChatRef("19:group@thread.v2", "http://127.0.0.1:1/", is_group=True)
+PLACE = "group-chat-place"
 LEADER = Person("u-leader", "Lene Mølgaard Åberg")
 MEMBERS = tuple(
     Person(f"u-{i}", name)
@@ -72,7 +72,7 @@ def run(conv: Conversation, event: ev.Event, concept: Concept) -> Conversation:
 def closed_grus(concept: Concept, *, agreements: int = 40) -> Conversation:
     """A closed GRUS of 12 (leader and 11 members) with notes and ``agreements`` agreements."""
     conv = new_conversation(
-        conversation_id="c-plan", concept=concept, kind="GRUS", leader=LEADER, chat=CHAT, now=NOW
+        conversation_id="c-plan", concept=concept, kind="GRUS", leader=LEADER, place=PLACE, now=NOW
     )
     setup = ev.SaveSetup(
         LEADER.user_id,

@@ -372,7 +372,7 @@ def empty_lus(concept: Concept) -> Conversation:
     """A LUS that was started and finished at once: no keywords, notes or agreements."""
     boss = Person("u-boss", "Bente Chef")
     conv = new_conversation(
-        conversation_id="c-empty", concept=concept, kind="LUS", leader=boss, chat=None, now=NOW
+        conversation_id="c-empty", concept=concept, kind="LUS", leader=boss, place="", now=NOW
     )
     setup = ev.SaveSetup(boss.user_id, kind="LUS", participants=(Person("u-l", "Lars Leder"),))
     conv = run(conv, setup, concept)

@@ -12,7 +12,6 @@ from azure.storage.blob.aio import ContainerClient
 
 from dialogs.conversation import (
     Agreement,
-    ChatRef,
     Conversation,
     ExtraQuestion,
     LiveState,
@@ -20,18 +19,13 @@ from dialogs.conversation import (
     Participant,
     Setup,
 )
-from storage.file_store import FileConversationStore
+from storage.file_store import FileStore
 from storage.protocols import ConversationStore
+from storage.schemas import CONVERSATION
 
 
 def make_conversation(conversation_id: str = "c-0001") -> Conversation:
     """A realistic live MUS: Danish text, emoji, three participants, notes and agreements."""
-    chat = ChatRef(
-        conversation_id="19:meeting_Zjk4YTQ1@thread.v2",
-        service_url="https://smba.trafficmanager.net/emea/",
-        tenant_id="72f988bf-86f1-41af-91ab-2d7cd011db47",
-        is_group=True,
-    )
     leader = Participant(
         user_id="29:1AbC-leder_ID=",
         name="Søren Ærø Østergård",
@@ -40,8 +34,6 @@ def make_conversation(conversation_id: str = "c-0001") -> Conversation:
         keywords=("Trivsel", "Faglighed", "Samarbejde"),
         prep_notes={"p1": "Jeg vil gerne tale om årshjulet 📅", "p2": "Ønsker: mere sparring"},
         prepared_at="2025-03-01T09:00:00+01:00",
-        prompt_chat=ChatRef(conversation_id="a:1xYz_personal", service_url="https://s/"),
-        prompt_activity_id="1712345678901",
     )
     co = Participant(
         user_id="29:2DeF",
@@ -54,7 +46,6 @@ def make_conversation(conversation_id: str = "c-0001") -> Conversation:
         name="Mette Ø. Hansen",
         role="participant",
         keywords=("Kompetencer", "Balance"),
-        unreachable="app not installed",
     )
     notes = (
         Note(
@@ -98,15 +89,13 @@ def make_conversation(conversation_id: str = "c-0001") -> Conversation:
             focus_points="Arbejdsmiljø & trivsel",
         ),
         participants=(leader, co, employee),
-        chat=chat,
+        place="3f2a9c0b11aa22bb",
         phase="live",
         version=7,
         keywords_shared_at="2025-03-05T12:00:00+01:00",
         live=LiveState(
             position=3,
             covered=("29:1AbC-leder_ID=\x1fTrivsel",),
-            card_chat=chat,
-            card_activity_id="1712345678999",
             started_at="2025-03-10T10:01:00+01:00",
         ),
         notes=notes,
@@ -153,7 +142,7 @@ class Backend:
     async def write_raw(self, key: str, data: bytes) -> None:
         """Put bytes under ``key`` through the backend's own API, bypassing the store."""
         if self.root is not None:
-            path = FileConversationStore(self.root).path_for(key)
+            path = FileStore(self.root, CONVERSATION).path_for(key)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
             return

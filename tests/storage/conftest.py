@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from storage.blob_store import BlobConversationStore
-from storage.file_store import FileConversationStore
+from storage.blob_store import BlobStore
+from storage.file_store import FileStore
 from storage.protocols import ConversationStore
+from storage.schemas import CONVERSATION
 from tests.storage import Backend
 
 BACKENDS = [
@@ -23,13 +24,13 @@ BACKENDS = [
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     if request.param == "file":
         root = tmp_path / "state"
-        return Backend("file", lambda: FileConversationStore(root), root=root)
+        return Backend("file", lambda: FileStore(root, CONVERSATION), root=root)
     azurite = request.getfixturevalue("azurite")
     container_name = request.getfixturevalue("blob_container_name")
     conn = azurite.connection_string
     return Backend(
         "blob",
-        lambda: BlobConversationStore.from_connection_string(conn, container_name),
+        lambda: BlobStore.from_connection_string(conn, container_name, CONVERSATION),
         connection_string=conn,
         container_name=container_name,
     )

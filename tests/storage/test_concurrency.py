@@ -10,8 +10,9 @@ import textwrap
 from pathlib import Path
 
 from dialogs.conversation import Conversation
-from storage.file_store import FileConversationStore
+from storage.file_store import FileStore
 from storage.protocols import ConversationStore
+from storage.schemas import CONVERSATION
 from storage.update import update
 from tests.storage import make_conversation, with_note
 
@@ -57,7 +58,8 @@ WORKER = textwrap.dedent(
     import asyncio, sys, time
     from pathlib import Path
 
-    from storage.file_store import FileConversationStore
+    from storage.file_store import FileStore
+    from storage.schemas import CONVERSATION
     from storage.update import update
     from tests.storage import with_note
 
@@ -72,7 +74,7 @@ WORKER = textwrap.dedent(
         await update(store, key, lambda c: (with_note(c, note_id), note_id), attempts=200)
 
     async def main():
-        store = FileConversationStore(root)
+        store = FileStore(root, CONVERSATION)
         await asyncio.gather(*(add(store, f"{worker}-{i:02d}") for i in range(25)))
         await store.close()
 
@@ -83,7 +85,7 @@ WORKER = textwrap.dedent(
 
 async def test_two_processes_updating_one_file_lose_nothing(tmp_path: Path) -> None:
     root = tmp_path / "state"
-    store = FileConversationStore(root)
+    store = FileStore(root, CONVERSATION)
     base = make_conversation()
     await store.save(KEY, base, None)
     go = tmp_path / "go"

@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 from azure.storage.blob.aio import ContainerClient
 
-from storage.blob_store import BlobConversationStore
+from storage.blob_store import BlobStore
 from storage.errors import ConflictError, CorruptState, StorageError
 from storage.factory import open_conversation_store
-from storage.file_store import FileConversationStore
+from storage.file_store import FileStore
 from storage.keys import key_for, validate_key
-from storage.protocols import ConversationStore
+from storage.protocols import ConversationStore, Store
+from storage.schemas import CONVERSATION
 from tests.storage import Backend, bumped, make_conversation
 
 KEY = "conversations/c-0001"
@@ -25,7 +26,7 @@ KEY = "conversations/c-0001"
 
 
 async def test_store_keeps_the_protocol(store: ConversationStore) -> None:
-    assert isinstance(store, ConversationStore)
+    assert isinstance(store, Store)
 
 
 async def test_load_of_an_absent_key_is_none_none(store: ConversationStore) -> None:
@@ -284,7 +285,7 @@ async def test_keys_from_key_for_work_in_the_store(store: ConversationStore) -> 
 
 async def test_file_store_is_private_and_leaves_no_temporary_files(tmp_path: Path) -> None:
     root = tmp_path / "deep" / "state"
-    store = FileConversationStore(root)
+    store = FileStore(root, CONVERSATION)
     etag = await store.save(KEY, make_conversation(), None)
     await store.save(KEY, bumped(make_conversation(), phase="closed"), etag)
 
@@ -301,14 +302,14 @@ async def test_file_store_tightens_an_existing_open_directory(tmp_path: Path) ->
     root = tmp_path / "state"
     root.mkdir(mode=0o755)
     os.chmod(root, 0o755)
-    await FileConversationStore(root).save(KEY, make_conversation(), None)
+    await FileStore(root, CONVERSATION).save(KEY, make_conversation(), None)
     assert stat.S_IMODE(root.stat().st_mode) == 0o700
 
 
 async def test_file_store_reports_os_errors_as_storage_error(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("x")
-    store = FileConversationStore(blocker / "state")
+    store = FileStore(blocker / "state", CONVERSATION)
     with pytest.raises(StorageError) as caught:
         await store.save(KEY, make_conversation(), None)
     assert not isinstance(caught.value, ConflictError)
@@ -322,7 +323,7 @@ async def test_blob_store_writes_private_json_without_metadata(
     azurite: object, blob_container_name: str
 ) -> None:
     conn: str = azurite.connection_string  # type: ignore[attr-defined]
-    store = BlobConversationStore.from_connection_string(conn, blob_container_name)
+    store = BlobStore.from_connection_string(conn, blob_container_name, CONVERSATION)
     try:
         await store.save(KEY, make_conversation(), None)
     finally:
@@ -341,7 +342,7 @@ async def test_blob_store_treats_a_vanished_container_as_an_error_not_as_absent(
     azurite: object, blob_container_name: str
 ) -> None:
     conn: str = azurite.connection_string  # type: ignore[attr-defined]
-    store = BlobConversationStore.from_connection_string(conn, blob_container_name)
+    store = BlobStore.from_connection_string(conn, blob_container_name, CONVERSATION)
     try:
         await store.save(KEY, make_conversation(), None)
         async with ContainerClient.from_connection_string(conn, blob_container_name) as container:
@@ -368,8 +369,8 @@ async def test_blob_store_reports_an_unreachable_endpoint_as_storage_error() -> 
         "K1SZFPTOtr/KBHBeksoGMGw==;"
         f"BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;"
     )
-    store = BlobConversationStore.from_connection_string(
-        conn, "conversations", retry_total=0, connection_timeout=2
+    store = BlobStore.from_connection_string(
+        conn, "conversations", CONVERSATION, retry_total=0, connection_timeout=2
     )
     try:
         for call in (
@@ -393,12 +394,12 @@ async def test_factory_picks_the_backend(tmp_path: Path) -> None:
     local = open_conversation_store(
         connection_string=None, account_url=None, container="c", local_root=tmp_path
     )
-    assert isinstance(local, FileConversationStore)
+    assert isinstance(local, FileStore)
     assert local.root == tmp_path
     also_local = open_conversation_store(
         connection_string="", account_url="", container="c", local_root=tmp_path
     )
-    assert isinstance(also_local, FileConversationStore)
+    assert isinstance(also_local, FileStore)
 
     by_conn = open_conversation_store(
         connection_string="UseDevelopmentStorage=true",
@@ -406,7 +407,7 @@ async def test_factory_picks_the_backend(tmp_path: Path) -> None:
         container="conversations",
         local_root=tmp_path,
     )
-    assert isinstance(by_conn, BlobConversationStore)
+    assert isinstance(by_conn, BlobStore)
     assert by_conn.container.container_name == "conversations"
     assert by_conn.container.account_name == "devstoreaccount1"
 
@@ -416,7 +417,7 @@ async def test_factory_picks_the_backend(tmp_path: Path) -> None:
         container="state",
         local_root=tmp_path,
     )
-    assert isinstance(by_url, BlobConversationStore)
+    assert isinstance(by_url, BlobStore)
     assert by_url.container.account_name == "samtaleguide"
     assert by_url.container.container_name == "state"
 

@@ -9,8 +9,9 @@ import pytest
 
 from dialogs.conversation import Conversation
 from storage.errors import ConflictError, CorruptState
-from storage.file_store import FileConversationStore
+from storage.file_store import FileStore
 from storage.protocols import ConversationStore
+from storage.schemas import CONVERSATION
 from storage.update import BACKOFF_CAP, BACKOFF_START, backoff_delay, update
 from tests.storage import make_conversation, with_note
 
@@ -70,12 +71,12 @@ class CountingStore:
 
 
 @pytest.fixture
-async def inner(tmp_path: Path) -> FileConversationStore:
-    return FileConversationStore(tmp_path / "state")
+async def inner(tmp_path: Path) -> FileStore[Conversation]:
+    return FileStore(tmp_path / "state", CONVERSATION)
 
 
 async def test_a_refused_transition_propagates_and_saves_nothing(
-    inner: FileConversationStore,
+    inner: FileStore[Conversation],
 ) -> None:
     etag = await inner.save(KEY, make_conversation(), None)
     store = CountingStore(inner)
@@ -94,7 +95,7 @@ async def test_a_refused_transition_propagates_and_saves_nothing(
     assert await inner.load(KEY) == (make_conversation(), etag)
 
 
-async def test_a_refused_create_leaves_the_key_absent(inner: FileConversationStore) -> None:
+async def test_a_refused_create_leaves_the_key_absent(inner: FileStore[Conversation]) -> None:
     def refuse(current: Conversation | None) -> tuple[Conversation, None]:
         assert current is None
         raise Refused("no setup yet")
@@ -105,7 +106,7 @@ async def test_a_refused_create_leaves_the_key_absent(inner: FileConversationSto
     assert await inner.keys() == []
 
 
-async def test_an_identity_no_op_skips_the_save(inner: FileConversationStore) -> None:
+async def test_an_identity_no_op_skips_the_save(inner: FileStore[Conversation]) -> None:
     etag = await inner.save(KEY, make_conversation(), None)
     store = CountingStore(inner)
 
@@ -121,7 +122,7 @@ async def test_an_identity_no_op_skips_the_save(inner: FileConversationStore) ->
     assert (await inner.load(KEY))[1] == etag
 
 
-async def test_an_equal_but_new_object_is_saved(inner: FileConversationStore) -> None:
+async def test_an_equal_but_new_object_is_saved(inner: FileStore[Conversation]) -> None:
     etag = await inner.save(KEY, make_conversation(), None)
     store = CountingStore(inner)
 
@@ -131,7 +132,7 @@ async def test_an_equal_but_new_object_is_saved(inner: FileConversationStore) ->
     assert (await inner.load(KEY))[1] != etag
 
 
-async def test_update_creates_when_absent(inner: FileConversationStore) -> None:
+async def test_update_creates_when_absent(inner: FileStore[Conversation]) -> None:
     def create(current: Conversation | None) -> tuple[Conversation, str]:
         assert current is None
         return make_conversation(), "created"
@@ -143,7 +144,7 @@ async def test_update_creates_when_absent(inner: FileConversationStore) -> None:
 
 
 async def test_a_conflict_reloads_and_applies_the_transition_to_the_fresh_state(
-    inner: FileConversationStore,
+    inner: FileStore[Conversation],
 ) -> None:
     await inner.save(KEY, make_conversation(), None)
     store = CountingStore(inner, conflicts=1, competitor_note="theirs")
@@ -162,7 +163,7 @@ async def test_a_conflict_reloads_and_applies_the_transition_to_the_fresh_state(
     assert saved.version == make_conversation().version + 2
 
 
-async def test_conflicts_below_the_limit_are_retried(inner: FileConversationStore) -> None:
+async def test_conflicts_below_the_limit_are_retried(inner: FileStore[Conversation]) -> None:
     await inner.save(KEY, make_conversation(), None)
     store = CountingStore(inner, conflicts=2)
 
@@ -175,7 +176,7 @@ async def test_conflicts_below_the_limit_are_retried(inner: FileConversationStor
 
 @pytest.mark.parametrize("attempts", [1, 3, 8])
 async def test_conflict_exhaustion_raises_conflict_error(
-    inner: FileConversationStore, attempts: int
+    inner: FileStore[Conversation], attempts: int
 ) -> None:
     etag = await inner.save(KEY, make_conversation(), None)
     store = CountingStore(inner, always_conflict=True)
@@ -188,7 +189,7 @@ async def test_conflict_exhaustion_raises_conflict_error(
     assert await inner.load(KEY) == (make_conversation(), etag)
 
 
-async def test_the_default_is_eight_attempts(inner: FileConversationStore) -> None:
+async def test_the_default_is_eight_attempts(inner: FileStore[Conversation]) -> None:
     await inner.save(KEY, make_conversation(), None)
     store = CountingStore(inner, always_conflict=True)
     with pytest.raises(ConflictError):
@@ -196,13 +197,13 @@ async def test_the_default_is_eight_attempts(inner: FileConversationStore) -> No
     assert store.saves == 8
 
 
-async def test_attempts_must_be_positive(inner: FileConversationStore) -> None:
+async def test_attempts_must_be_positive(inner: FileStore[Conversation]) -> None:
     with pytest.raises(ValueError):
         await update(inner, KEY, lambda c: (make_conversation(), None), attempts=0)
 
 
 async def test_corrupt_state_propagates_without_calling_the_transition(
-    inner: FileConversationStore,
+    inner: FileStore[Conversation],
 ) -> None:
     path = inner.path_for(KEY)
     path.parent.mkdir(parents=True)

@@ -1,15 +1,20 @@
 """A local stand-in for the Bot Connector v3 REST API, so app tests never patch the SDK.
 
 Tests post activities to the real aiohttp app with ``serviceUrl`` set to
-``ConnectorStandIn.service_url``; botbuilder's own ``ConnectorClient`` then talks HTTP to this
-server, which answers like the Bot Connector (Teams flavour) and records everything.
+``ConnectorStandIn.service_url``; the Microsoft 365 Agents SDK's own clients (the app's
+``ConnectorClient``, and the ``TeamsConnectorClient`` the ``CloudAdapter`` gives each turn) then
+talk HTTP to this server, which answers like the Bot Connector (Teams flavour) and records
+everything.
 
 Contract
 --------
 * ``async with ConnectorStandIn() as connector:`` (or ``await start()`` / ``await stop()``)
   serves on 127.0.0.1 with an ephemeral port; ``service_url`` is ``"http://127.0.0.1:PORT/"``.
-* Endpoints (paths exactly as ``botframework.connector.aio.ConnectorClient`` builds them; path
-  segments are URL-decoded, so ids such as ``19:x@thread.v2;messageid=1`` work):
+* Endpoints (paths exactly as the Agents SDK's ``ConnectorClient`` builds them). Path segments
+  are URL-decoded, so ids such as ``19:x@thread.v2;messageid=1`` work whether they arrive as they
+  are (the Agents SDK) or percent-encoded (botbuilder); the fixed segments (``v3``,
+  ``conversations``, ``activities``, ``members``, ``pagedmembers``) match case-insensitively, as
+  ASP.NET routes do (``TeamsConnectorClient`` asks for ``pagedMembers``):
 
   - ``POST /v3/conversations`` (op ``create_conversation``): 200
     ``{"id", "serviceUrl"[, "activityId"]}``
@@ -38,7 +43,8 @@ Contract
   same as ``SentActivity`` records with the assigned ids; ``current_activity`` gives the latest
   version of a message (``None`` once deleted).
 * Create conversation: a 1:1 (``isGroup`` false) needs exactly one member and a tenant id
-  (``tenantId``/``tenantID`` — botbuilder serialises ``tenantID`` — or ``channelData.tenant.id``),
+  (``tenantId`` — as the Agents SDK sends it; ``tenantID``, botbuilder's spelling, works too — or
+  ``channelData.tenant.id``),
   else 400. A second 1:1 create for the same member and tenant returns the same conversation id,
   as Teams does. ``isGroup`` with ``channelData.channel.id`` and an ``activity`` starts a channel
   thread with id ``"{channel};messageid={activityId}"``; any other group create is 400 (bots
@@ -75,17 +81,47 @@ Contract
 * State changes happen under a lock in synchronous code, so concurrent asyncio requests (and
   calls from other threads) see consistent state.
 
-botbuilder behaviour worth knowing when writing tests against this (pinned in test_connector.py):
+Agents SDK (1.9.0) behaviour worth knowing when writing tests against this (pinned in
+test_connector.py):
 
-* Its HTTP layer (msrest over ``requests``/urllib3) silently retries GET, PUT and DELETE on 408
-  and 5xx except 501/505 (up to 3 retries, back-off 0 s, 1.6 s, 3.2 s) and on 413/429/503 that
-  carry ``Retry-After`` (after sleeping it). POST (send, reply, create) is never retried. So
-  ``fail("update", 502)`` once, or ``fail("members", 429, headers={"Retry-After": "0"})``, never
-  reaches the bot; use POST ops or ``times`` > 3 to see the bot's own handling.
-* ``CloudAdapter.create_conversation`` gives its turn a random activity id, so
-  ``send_activity`` in the callback is recorded as a ``"reply"`` (to that unknown id), not a
+* It never retries: every call is exactly one request, whatever the method, the status (408,
+  429, 5xx) or a ``Retry-After``, and a refused connection is not retried either. So every
+  ``fail(...)`` reaches the app's own retry code (``bot/teams.py``), ``times=1`` included.
+* Errors: an HTTP error is ``aiohttp.ClientResponseError`` with ``.status`` and ``.headers``
+  (``Retry-After``); its ``.message`` is the response body (the JSON error text) for send, reply
+  and update, and only the reason phrase (``"Service Unavailable"``) for delete, create and the
+  member calls. A refused connection is ``aiohttp.ClientConnectorError``. The SDK's own sessions
+  time out after 300 s (30 s to connect); with an app-supplied session a total timeout raises the
+  built-in ``TimeoutError`` (not an ``aiohttp.ClientError``) and a read timeout
+  ``aiohttp.SocketTimeoutError`` (both a ``ClientConnectionError`` and a ``TimeoutError``).
+* ``ConnectorClient(endpoint, token, session=s)`` uses ``s``'s ``base_url`` and ignores
+  ``endpoint`` (a session without one fails with ``InvalidUrlClientError``); it puts its headers
+  on ``s`` (``Authorization: Bearer`` only for a token longer than one character, so ``""`` is
+  anonymous) and ``close()`` closes ``s``, not a connector that ``s`` does not own.
+* Ids go into the path unencoded (``a:1...``, ``19:...@thread.tacv2;messageid=...``); only what
+  yarl must escape (a space) is encoded, so a ``?``, ``#`` or ``/`` in an id breaks the URL.
+  Conversation ids are cut to 150 characters.
+* Bodies are ``model_dump(by_alias=True, exclude_unset=True)``: camelCase names, only the
+  fields that were set. ``ConversationParameters`` goes out with ``tenantId`` and ``bot``. An
+  explicit ``None`` goes out as ``null`` in send and update but is dropped in a reply; update
+  does not dump in JSON mode, so an activity with a ``timestamp`` makes ``update_activity``
+  raise ``TypeError`` before any request.
+* ``ConnectorClient``'s member calls give plain ``ChannelAccount`` objects (``aad_object_id``,
+  ``tenant_id``; ``userPrincipalName`` and ``userRole`` only as camelCase ``model_extra``);
+  ``TeamsConnectorClient`` gives ``TeamsChannelAccount`` objects and sends an empty
+  ``continuationToken=`` for the first page, which is the first page here too.
+* ``CloudAdapter.process_activity(ClaimsIdentity(), ...)`` and
+  ``continue_conversation_with_claims(ClaimsIdentity(), ...)`` run unauthenticated (no
+  ``Authorization`` header). ``continue_conversation(app_id, ...)`` and ``create_conversation``
+  do not: they raise ``ValueError("Failed to obtain token for user token client")``;
+  ``create_conversation`` only after its create request succeeded (the chat exists here, the
+  callback never runs, and its connector client is left open). With any token both work.
+* A continuation activity from ``ConversationReference.get_continuation_activity()`` has a
+  random id, and a ``create_conversation`` turn has the created ``activityId`` (or a random id),
+  so ``send_activity`` in such a callback is recorded as a ``"reply"`` to that id, not a
   ``"send"``; ``activities(conversation_id)`` without ``op`` covers both.
-* botbuilder serialises ``ConversationParameters.tenant_id`` as ``tenantID``.
+* The SDK's default ``on_turn_error`` posts ``"Exception caught : <error>"`` (with the connector's
+  error body) into the chat; replace it.
 """
 
 from __future__ import annotations
@@ -427,9 +463,12 @@ class ConnectorStandIn:
     @staticmethod
     def _route(rec: RecordedRequest, raw_path: str) -> None:
         segments = [unquote(s) for s in raw_path.split("?", 1)[0].lstrip("/").split("/")]
-        if len(segments) < 2 or segments[:2] != ["v3", "conversations"]:
+        # The fixed segments match case-insensitively, as ASP.NET routes do: the SDK's
+        # TeamsConnectorClient asks for ``pagedMembers``, its ConnectorClient for ``pagedmembers``.
+        if len(segments) < 2 or [s.lower() for s in segments[:2]] != ["v3", "conversations"]:
             return
         rest = segments[2:]
+        kind = rest[1].lower() if len(rest) > 1 else None
         method = rec.method
         if not rest:
             if method == "POST":
@@ -438,14 +477,14 @@ class ConnectorStandIn:
         rec.conversation_id = cid = rest[0]
         if not cid:
             return
-        if rest[1:] == ["activities"] and method == "POST":
+        if len(rest) == 2 and kind == "activities" and method == "POST":
             rec.op = "send"
-        elif len(rest) == 3 and rest[1] == "activities" and rest[2] and rest[2] != "history":
+        elif len(rest) == 3 and kind == "activities" and rest[2] and rest[2].lower() != "history":
             rec.activity_id = rest[2]
             rec.op = {"POST": "reply", "PUT": "update", "DELETE": "delete"}.get(method)
-        elif rest[1:] in (["pagedmembers"], ["members"]) and method == "GET":
+        elif len(rest) == 2 and kind in ("pagedmembers", "members") and method == "GET":
             rec.op = "members"
-        elif len(rest) == 3 and rest[1] == "members" and rest[2] and method == "GET":
+        elif len(rest) == 3 and kind == "members" and rest[2] and method == "GET":
             rec.member_id = rest[2]
             rec.op = "members"
 
@@ -513,6 +552,7 @@ class ConnectorStandIn:
             activity_id = self._new_activity_id()
         self._messages.setdefault(cid, {})[activity_id] = body
         reply_to = rec.activity_id if rec.op == "reply" else None
+        assert rec.op is not None
         self.sent.append(SentActivity(rec.op, cid, activity_id, body, reply_to))
         return _Answer(200, {"id": activity_id})
 
@@ -668,6 +708,7 @@ class ConnectorStandIn:
             }
         answer: dict[str, Any] = {"id": cid, "serviceUrl": self._service_url}
         if activity_id is not None:
+            assert isinstance(activity, dict)  # only an activity gets an id here
             self._messages.setdefault(cid, {})[activity_id] = activity
             self.sent.append(SentActivity("send", cid, activity_id, activity))
             answer["activityId"] = activity_id
@@ -699,7 +740,7 @@ class ConnectorStandIn:
                 "MemberNotFoundInConversation",
                 f"Member {rec.member_id} not found in conversation {cid}",
             )
-        if not rec.path.endswith("/pagedmembers"):
+        if not rec.path.lower().endswith("/pagedmembers"):
             return _Answer(200, copy.deepcopy(members))
 
         page_size = roster.page_size

@@ -1,15 +1,21 @@
-"""Versioned JSON round-trips the aggregate exactly and refuses what it cannot read."""
+"""Versioned JSON round-trips the aggregate exactly, reads earlier versions through their
+migrations, and refuses what it cannot read."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
 
 from dialogs import events as ev
 from dialogs.concept import default_concept_path, load_concept
-from dialogs.serialization import SerializationError, dumps, loads
+from storage.keys import place_of
+from storage.schemas import CONVERSATION
+from storage.serialization import SerializationError
 from tests.dialogs.test_transitions import AGREEMENT, LEADER, in_live, prepared, run
+
+dumps, loads = CONVERSATION.dumps, CONVERSATION.loads
 
 
 def test_a_live_conversation_round_trips() -> None:
@@ -19,7 +25,7 @@ def test_a_live_conversation_round_trips() -> None:
     conv = run(conv, ev.AddAgreement("u-2", AGREEMENT, request_id="r1"), concept)
     conv = run(conv, ev.MarkKeyword(LEADER.user_id, "u-1", "Motivation"), concept)
     data = dumps(conv)
-    assert json.loads(data)["schema_version"] == 1
+    assert json.loads(data)["schema_version"] == 2
     assert b"\xc3\x86blegr" in data  # UTF-8, not escaped
     assert loads(data) == conv
 
@@ -30,6 +36,9 @@ def test_a_live_conversation_round_trips() -> None:
         b"not json",
         b"[]",
         b'{"schema_version": 99}',
+        b'{"schema_version": 0}',
+        b'{"schema_version": "2"}',
+        b'{"schema_version": 2}',
         b'{"schema_version": 1}',
     ],
 )
@@ -86,3 +95,25 @@ def test_writing_is_what_dataclasses_asdict_gives() -> None:
     conv = run(in_live(concept), ev.AddAgreement("u-2", AGREEMENT, request_id="r1"), concept)
     expected = json.dumps(dataclasses.asdict(conv), ensure_ascii=False, separators=(",", ":"))
     assert dumps(conv) == expected.encode("utf-8")
+
+
+def test_a_version_1_conversation_is_migrated_and_its_teams_addresses_dropped() -> None:
+    """Version 1 kept the chat, prompt message ids and the live card's message on the
+    conversation; version 2 keeps only an opaque place (the bot keeps the rest itself)."""
+    concept = load_concept(default_concept_path())
+    current = run(in_live(concept), ev.AddAgreement("u-2", AGREEMENT, request_id="r1"), concept)
+    raw = json.loads(dumps(current))
+    chat = {"conversation_id": "19:group@thread.v2", "service_url": "https://s/", "is_group": True}
+    raw.update(schema_version=1, chat=chat)
+    del raw["place"]
+    raw["participants"][1].update(
+        prompt_chat={"conversation_id": "a:1", "service_url": "https://s/"},
+        prompt_activity_id="1712345678901",
+        unreachable=None,
+    )
+    raw["live"].update(card_chat=chat, card_activity_id="1712345678999")
+    migrated = loads(json.dumps(raw))
+    assert migrated == dataclasses.replace(current, place=place_of("19:group@thread.v2"))
+    stored_again = dumps(migrated)
+    assert b"1712345678" not in stored_again and b"service_url" not in stored_again
+    assert json.loads(stored_again)["schema_version"] == 2

@@ -1,9 +1,11 @@
-"""Versioned JSON for the conversation aggregate (never pickle).
+"""Versioned JSON for stored records (never pickle): one ``Codec`` per stored type.
 
-``dumps`` writes UTF-8 JSON with ``schema_version``; ``loads`` rebuilds the frozen dataclasses
-from their type hints and refuses documents of an unknown schema version or shape with
-``SerializationError`` naming the path of the offending value. Unknown keys are ignored so a
-newer writer's additions survive a read.
+``Codec(cls, version, migrations)`` writes a frozen dataclass as UTF-8 JSON with a
+``schema_version`` field and reads it back from its type hints. A document of an older version
+is brought up to date by ``migrations[v]`` (a function of the raw JSON object of version ``v``
+returning that of version ``v + 1``), one step at a time, before it is read; a document of an
+unknown version or shape is refused with ``SerializationError`` naming the path of the offending
+value. Unknown keys are ignored so a newer writer's additions survive a read.
 
 Every load and save of a press goes through here, so the work per type (hints, fields, child
 readers) is done once per type and cached, and error paths are built only when raising.
@@ -15,18 +17,19 @@ import dataclasses
 import json
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
-from typing import Any, Literal, Union
+from typing import Any, Generic, Literal, TypeVar, Union
 
-from dialogs.conversation import SCHEMA_VERSION, Conversation
-
+T = TypeVar("T")
 Reader = Callable[[Any], Any]
 Writer = Callable[[Any], Any]
+Migration = Callable[[dict[str, Any]], dict[str, Any]]
+VERSION_KEY = "schema_version"
 
 
 class SerializationError(ValueError):
-    """A stored document cannot be read as a conversation."""
+    """A stored document cannot be read as the type its codec is for."""
 
 
 class _Invalid(Exception):
@@ -38,35 +41,67 @@ class _Invalid(Exception):
         self.path: list[str] = []
 
 
-def to_dict(conversation: Conversation) -> dict[str, Any]:
-    return typing.cast(dict[str, Any], _writer(Conversation)(conversation))
+class Codec(Generic[T]):
+    """JSON for one dataclass type ``cls`` at schema ``version``, reading older versions
+    through ``migrations``. ``name`` starts the path in error messages (e.g. ``conversation``).
+    The dataclass must have a ``schema_version: int`` field defaulting to ``version``."""
 
+    def __init__(
+        self,
+        cls: type[T],
+        version: int,
+        migrations: Mapping[int, Migration] | None = None,
+        *,
+        name: str = "",
+    ) -> None:
+        self.cls = cls
+        self._hashable_cls: Any = cls  # a class is hashable; the cache keys on it
+        self.version = version
+        self.migrations = dict(migrations or {})
+        self.name = name or cls.__name__.lower()
+        missing = [v for v in range(1, version) if v not in self.migrations]
+        if missing:
+            raise ValueError(f"{self.name}: no migration from schema version(s) {missing}")
 
-def dumps(conversation: Conversation) -> bytes:
-    return json.dumps(to_dict(conversation), ensure_ascii=False, separators=(",", ":")).encode(
-        "utf-8"
-    )
+    def to_dict(self, value: T) -> dict[str, Any]:
+        return typing.cast(dict[str, Any], _writer(self._hashable_cls)(value))
 
+    def dumps(self, value: T) -> bytes:
+        return json.dumps(self.to_dict(value), ensure_ascii=False, separators=(",", ":")).encode(
+            "utf-8"
+        )
 
-def loads(data: bytes | str) -> Conversation:
-    try:
-        raw = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise SerializationError(f"not JSON: {exc}") from exc
-    return from_dict(raw)
+    def loads(self, data: bytes | str) -> T:
+        try:
+            raw = json.loads(data)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise SerializationError(f"not JSON: {exc}") from exc
+        return self.from_dict(raw)
 
-
-def from_dict(raw: Any) -> Conversation:
-    if not isinstance(raw, dict):
-        raise SerializationError("a conversation must be a JSON object")
-    version = raw.get("schema_version")
-    if version != SCHEMA_VERSION:
-        raise SerializationError(f"unsupported schema_version {version!r}")
-    try:
-        return typing.cast(Conversation, _reader(Conversation)(raw))
-    except _Invalid as invalid:
-        path = "conversation" + "".join(reversed(invalid.path))
-        raise SerializationError(f"{path}: {invalid.problem}") from None
+    def from_dict(self, raw: Any) -> T:
+        if not isinstance(raw, dict):
+            raise SerializationError(f"a {self.name} must be a JSON object")
+        version = raw.get(VERSION_KEY)
+        if (
+            isinstance(version, bool)
+            or not isinstance(version, int)
+            or not (1 <= version <= self.version)
+        ):
+            raise SerializationError(f"unsupported schema_version {version!r}")
+        while version < self.version:
+            try:
+                raw = self.migrations[version](raw)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise SerializationError(
+                    f"{self.name}: cannot migrate schema_version {version} ({type(exc).__name__})"
+                ) from None
+            version += 1
+            raw[VERSION_KEY] = version
+        try:
+            return typing.cast(T, _reader(self._hashable_cls)(raw))
+        except _Invalid as invalid:
+            path = self.name + "".join(reversed(invalid.path))
+            raise SerializationError(f"{path}: {invalid.problem}") from None
 
 
 # -- reading ----------------------------------------------------------------------------------

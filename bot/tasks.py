@@ -1,24 +1,16 @@
-"""What the bot needs from the rest of the app, built once by ``app.create_app``.
+"""Work that runs after a turn has answered, and the clock every flow reads.
 
-``Services.spawn`` runs follow-up work (fan-out to 1:1 chats, posts in the group chat) after a
-turn has answered, and keeps a reference to every task so ``drain`` can await them on shutdown.
+``Tasks.spawn`` runs follow-up work (fan-out to 1:1 chats, posts in the group chat) after a turn
+has answered, and keeps a reference to every task so ``drain`` can await them on shutdown.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
-
-from dialogs.concept import Concept
-from storage.documents import DocumentStore
-from storage.protocols import ConversationStore
-
-if TYPE_CHECKING:
-    from bot.teams import Teams
+from collections.abc import Coroutine
+from datetime import datetime
+from typing import Any
 
 log = logging.getLogger("samtaleguide.tasks")
 
@@ -28,17 +20,12 @@ def local_now() -> datetime:
     return datetime.now().replace(microsecond=0)
 
 
-@dataclass
-class Services:
-    concept: Concept
-    store: ConversationStore
-    teams: Teams
-    documents: DocumentStore
-    link_ttl: timedelta = timedelta(minutes=15)
-    app_id: str = ""
-    clock: Callable[[], datetime] = field(default=local_now)
-    fanout: int = 4
-    _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+class Tasks:
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def __len__(self) -> int:
+        return sum(not task.done() for task in self._tasks)
 
     def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.get_running_loop().create_task(work)

@@ -1,0 +1,61 @@
+"""What a flow gets: the press (who, where, which request, in which language, with what data)
+and a small context of the services it may use. Built once in ``app.create_app``; flows never
+see the SDK's ``TurnContext`` or the bot object.
+
+A ``Route`` pairs a flow with how a refusal of its event is shown: ``refused(ctx, press, latest,
+message)`` renders the card the person pressed again, from the state the event was refused
+against (``None`` for a conversation not made yet), with the refusal on top and what they typed
+kept. It is called only for people who take part in that conversation; everyone else, and a
+route without one, gets a plain message card.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.conversations import Conversations
+from bot.deliveries import Deliveries
+from bot.identity import ChatRef
+from bot.outbox import Outbox
+from bot.plan_delivery import PlanDelivery
+from bot.teams import Teams
+from cards.common import Card
+from cards.texts import Texts
+from dialogs.concept import Concept
+from dialogs.conversation import Conversation, Person
+
+
+@dataclass(frozen=True)
+class Press:
+    """One card press or text command, as Teams sent it (identity from the activity only)."""
+
+    person: Person
+    chat: ChatRef
+    request_id: str
+    texts: Texts
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Context:
+    concept: Concept
+    conversations: Conversations
+    deliveries: Deliveries
+    outbox: Outbox
+    plans: PlanDelivery
+    teams: Teams
+    clock: Callable[[], datetime]
+
+
+Flow = Callable[[Context, Press], Awaitable[Card]]
+RefusalView = Callable[[Context, Press, Conversation | None, str], Awaitable[Card]]
+Command = Callable[[Context, Press, str], Awaitable[Card | str | None]]
+
+
+@dataclass(frozen=True)
+class Route:
+    run: Flow
+    refused: RefusalView | None = None
