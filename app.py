@@ -105,7 +105,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     tasks = Tasks()
     clock = local_now
-    conversations = Conversations(store, concept)
+    conversations = Conversations(store, concept, group=settings.group_commit)
     messaging = Messaging(teams, deliveries)
     plans = PlanDelivery(
         concept=concept,
@@ -121,6 +121,7 @@ def create_app(settings: Settings) -> web.Application:
         messaging=messaging,
         tasks=tasks,
         deliver_plan=plans.deliver,
+        live_card_interval=settings.live_card_interval,
     )
     context = Context(
         concept=concept,

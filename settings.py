@@ -49,6 +49,8 @@ class Settings:
     locale_override: str = ""
     unfinished_retention_days: int = 180
     teams_rate: float = 45.0
+    group_commit: bool = True
+    live_card_interval: float = 1.0
 
     @property
     def authenticated(self) -> bool:
@@ -155,6 +157,18 @@ class Settings:
                 "must be a number of requests a second, above 0, at most 50",
             )
 
+        group_commit = get("GROUP_COMMIT", "on").lower()
+        if group_commit not in ("on", "off"):
+            raise SettingsError("GROUP_COMMIT", "must be on or off")
+
+        interval_text = get("LIVE_CARD_EDIT_SECONDS", "1")
+        try:
+            live_card_interval = float(interval_text)
+        except ValueError:
+            live_card_interval = -1.0
+        if not 0.05 <= live_card_interval <= 10:
+            raise SettingsError("LIVE_CARD_EDIT_SECONDS", "must be a number of seconds, 0.05-10")
+
         locale = get("LOCALE_OVERRIDE")
         if locale and not re.match(r"^[a-z]{2}(-[A-Z]{2})?$", locale):
             raise SettingsError("LOCALE_OVERRIDE", "must be a locale such as da-DK or en-US")
@@ -182,4 +196,6 @@ class Settings:
             locale_override=locale,
             unfinished_retention_days=days["UNFINISHED_RETENTION_DAYS"],
             teams_rate=rate,
+            group_commit=group_commit == "on",
+            live_card_interval=live_card_interval,
         )

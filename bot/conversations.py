@@ -9,17 +9,20 @@ from ``create()`` and is saved create-only (If-None-Match), so a redelivered set
 the conversation it made the first time and changes nothing. ``change_as`` does the same for the
 bot itself (a follow-up reminder's claim).
 
-Within one process, changes to one conversation take turns (``storage.locks.KeyedLocks``), so
-only other instances can cause conflicts; a change that waits longer than ``LOCK_WAIT`` for its
-turn is refused as busy ("try again") rather than queued on, and when the store fails one change,
-the changes already waiting behind it fail with it.
+Within one process the changes to one conversation are grouped (``storage.commit.GroupCommit``):
+the presses that arrive while a save is in flight share the next load → apply → save, each
+accepted or refused on its own, so a crowd pressing at once costs a few saves, not one each, and
+only other instances can cause conflicts. A change that waits longer than ``MAX_WAIT`` for its
+batch is refused as busy ("try again") rather than queued on, and when the store fails a batch,
+the changes already waiting behind it fail with it. ``group=False`` saves each change on its own,
+in turn (for comparison in ``bench/``).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from dialogs.concept import Concept
@@ -28,15 +31,14 @@ from dialogs.effects import Effect
 from dialogs.errors import DomainError
 from dialogs.events import Event
 from dialogs.transitions import apply
-from storage.errors import ConflictError, StorageError
+from storage.commit import GroupCommit
 from storage.keys import place_of
-from storage.locks import KeyedLocks
 from storage.protocols import ConversationStore
-from storage.update import update
 
 PREFIX = "conversations/"
-ATTEMPTS = 30  # a whole group pressing at once still lands; each retry reloads first
-LOCK_WAIT = 8.0  # seconds a change waits for its turn on one conversation in this process
+ATTEMPTS = 30  # conflicts with other instances a batch outlasts; each retry reloads first
+MAX_WAIT = 8.0  # seconds a change waits for its batch on one conversation in this process
+MAX_BATCH = 64  # changes applied in one save (bench/concurrent_agreements.py chose it)
 MAX_ID = 64
 
 
@@ -63,12 +65,6 @@ class Refused(Exception):
         self.refusal = refusal
         self.latest = latest
         self.actor = actor
-
-
-# When the store fails a change, the changes queued behind it fail at once too ("try again")
-# instead of each waiting out the same outage in turn. A conflict is not shared.
-def _store_failed(error: Exception) -> bool:
-    return isinstance(error, StorageError) and not isinstance(error, ConflictError)
 
 
 def new_id(chat_id: str, request_id: str) -> str:
@@ -102,10 +98,12 @@ def resolve_actor(conversation: Conversation, person: Person) -> str:
 
 
 class Conversations:
-    def __init__(self, store: ConversationStore, concept: Concept) -> None:
+    def __init__(self, store: ConversationStore, concept: Concept, *, group: bool = True) -> None:
         self.store = store
         self.concept = concept
-        self._locks = KeyedLocks()
+        self.commits = GroupCommit(
+            store, max_batch=MAX_BATCH if group else 1, max_wait=MAX_WAIT, attempts=ATTEMPTS
+        )
 
     async def get(self, conversation_id: str) -> Conversation:
         conversation, _ = await self.store.load(key(conversation_id))
@@ -158,10 +156,8 @@ class Conversations:
         conversation_id: str,
         transition: Callable[[Conversation | None], tuple[Conversation, Changed]],
     ) -> Changed:
-        stored = key(conversation_id)
-        async with self._locks.hold(stored, wait=LOCK_WAIT, shared=_store_failed):
-            _, changed = await update(self.store, stored, transition, attempts=ATTEMPTS)
-            return changed
+        saved, changed = await self.commits.submit(key(conversation_id), transition)
+        return replace(changed, conversation=saved)  # with the changes saved beside it
 
     async def at_place(self, chat_id: str) -> list[Conversation]:
         """The conversations set up in this chat, oldest first."""

@@ -6,7 +6,8 @@ delivery record at once (``bot.deliveries``), so a later run refreshes that card
 of sending a second prompt. People Teams will not let us reach (403) are recorded as unreachable
 and named to the leader on the status card in the conversation's chat, while everyone else still
 gets their prompt. The live card is posted in the home chat and then kept current by coalesced
-edits (``bot.live_updates``); a finished conversation goes on to the development plan.
+edits (``bot.live_updates``) from the states this process saved, checked against the store once
+a burst is over; a finished conversation goes on to the development plan.
 """
 
 from __future__ import annotations
@@ -16,8 +17,15 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from bot.conversations import Conversations
-from bot.deliveries import Deliveries, Delivery, with_live, with_prompt, with_unreachable
-from bot.live_updates import CardUpdates
+from bot.deliveries import (
+    Deliveries,
+    Delivery,
+    Message,
+    with_live,
+    with_prompt,
+    with_unreachable,
+)
+from bot.live_updates import SPACING, CardUpdates
 from bot.messaging import Messaging
 from bot.replies import card_message, text_message
 from bot.tasks import Tasks
@@ -47,6 +55,7 @@ class Outbox:
         tasks: Tasks,
         deliver_plan: PlanDelivery,
         fanout: int = FANOUT,
+        live_card_interval: float = SPACING,
     ) -> None:
         self.concept = concept
         self.conversations = conversations
@@ -55,8 +64,14 @@ class Outbox:
         self.tasks = tasks
         self.deliver_plan = deliver_plan
         self.fanout = fanout
-        self.updates = CardUpdates(self._edit_live_card)
+        self.updates: CardUpdates[Conversation] = CardUpdates(
+            self._edit_live_card,
+            self._settle_live_card,
+            version=lambda c: c.version,
+            spacing=live_card_interval,
+        )
         self._texts: dict[str, Texts] = {}
+        self._live_messages: dict[str, tuple[Message, ...]] = {}
 
     def after(
         self, conversation: Conversation, effects: tuple[fx.Effect, ...], texts: Texts
@@ -81,7 +96,7 @@ class Outbox:
                 await self.post_live_card(conversation, texts)
             elif isinstance(effect, fx.UpdateLiveCard):
                 self._texts[conversation.id] = texts
-                await self.updates.request(conversation.id)
+                await self.updates.request(conversation.id, conversation)
             elif isinstance(effect, fx.ConversationFinished):
                 await self.deliver_plan(conversation, texts)
 
@@ -94,15 +109,25 @@ class Outbox:
         if posted is not None:
             await self.deliveries.change(conversation.id, with_live((posted,)))
 
-    async def _edit_live_card(self, conversation_id: str) -> None:
-        delivery = await self.deliveries.get(conversation_id)
-        if not delivery.live:
-            return
-        conversation = await self.conversations.get(conversation_id)
+    async def _edit_live_card(self, conversation_id: str, conversation: Conversation) -> None:
+        """Edit every message of the live card to show ``conversation``."""
+        live = self._live_messages.get(conversation_id)
+        if live is None:  # once per burst: where the card is does not change within one
+            live = (await self.deliveries.get(conversation_id)).live
+            self._live_messages[conversation_id] = live
         texts = self._texts.get(conversation_id) or texts_for(None)
         card = live_card(conversation, self.concept, texts)
-        for message in delivery.live:
+        for message in live:
             await self.messaging.teams.update(message.chat, message.activity_id, card_message(card))
+
+    async def _settle_live_card(self, conversation_id: str, shown: Conversation) -> None:
+        """After a burst: edit once more if another instance saved something newer."""
+        self._live_messages.pop(conversation_id, None)
+        stored = await self.conversations.get(conversation_id)
+        if stored.version > shown.version:
+            await self._edit_live_card(conversation_id, stored)
+            self._live_messages.pop(conversation_id, None)
+        self._texts.pop(conversation_id, None)
 
     # --- preparation -----------------------------------------------------------------------
 

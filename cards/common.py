@@ -16,8 +16,13 @@ _LIST_START = re.compile(r"^(\s*)(\d+)\.(\s)", re.MULTILINE)
 _DASH_START = re.compile(r"^(\s*)-(\s)", re.MULTILINE)
 
 
+_ANY_MARKUP = re.compile(r"[\\`*_{}\[\]()#+!|>~<]|^\s*(?:\d+\.|-)\s", re.MULTILINE)
+
+
 def plain(text: str) -> str:
     """Escape Markdown so user text renders as typed and can never inject links or layout."""
+    if _ANY_MARKUP.search(text) is None:  # most text has nothing to escape
+        return text
     escaped = _MARKDOWN.sub(r"\\\1", text)
     escaped = _LIST_START.sub(r"\1\2\\.\3", escaped)
     return _DASH_START.sub(r"\1\\-\2", escaped)

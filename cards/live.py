@@ -40,6 +40,7 @@ from dialogs.conversation import Agreement, Conversation, Participant, covered_k
 
 CARD_BUDGET = 70_000  # bytes: Teams refuses cards over ~100 KB; we stay well under 80 KB
 MIN_SHOWN_AGREEMENTS = 3
+MAX_SHOWN_AGREEMENTS = 8  # the newest; "Vis alle aftaler" shows the rest (agreements_card)
 MAX_SHOWN_NOTES = 5
 AGREEMENT_INPUTS = ("what", "when", "who", "responsible", "follow_up", "value")
 NEW_FORM = "new"  # the form of a new agreement; an agreement's edit form is named by its id
@@ -244,27 +245,16 @@ def _date(value: str, texts: Texts) -> str:
 def _agreements(
     conversation: Conversation, texts: Texts, data: dict[str, Any], active: bool, budget: int
 ) -> list[Element]:
-    """The agreements, newest last, each with "Redigér" and "Fjern" for participants: as many of
-    the newest as fit in ``budget`` bytes (all of them in any ordinary conversation)."""
+    """The newest agreements (at most ``MAX_SHOWN_AGREEMENTS``, and only as many as fit in
+    ``budget`` bytes), newest last, each with "Redigér" and "Fjern" for participants; the rest are
+    counted, with a button to see them all (``cards.agreements``); all are in the plan."""
     out: list[Element] = [subheading(texts.get("live.agreements"))]
     if not conversation.agreements:
         return [*out, text(texts.get("live.no_agreements"), isSubtle=True)]
     shown: list[Element] = []
-    budget -= _size(out) + 400  # room for the "… and N more" line
-    for agreement in reversed(conversation.agreements):
-        items: list[Element] = [_agreement_facts(agreement, texts)]
-        if active:
-            target = {**data, verbs.DATA_AGREEMENT: agreement.id}
-            items.append(
-                {
-                    "type": "ActionSet",
-                    "actions": [
-                        execute(texts.get("live.edit"), verbs.AGREEMENT_OPEN, target),
-                        execute(texts.get("live.remove"), verbs.AGREEMENT_REMOVE, target),
-                    ],
-                }
-            )
-        element = {"type": "Container", "style": "emphasis", "items": items, "spacing": "Small"}
+    budget -= _size(out) + 600  # room for the "… and N more" line and its button
+    for agreement in reversed(conversation.agreements[-MAX_SHOWN_AGREEMENTS:]):
+        element = agreement_item(agreement, texts, data, active)
         budget -= _size(element) + 1
         if budget < 0 and len(shown) >= MIN_SHOWN_AGREEMENTS:
             break
@@ -272,7 +262,36 @@ def _agreements(
     hidden = len(conversation.agreements) - len(shown)
     if hidden > 0:
         out.append(text(texts.get("live.more_agreements", count=hidden), isSubtle=True))
+    if hidden > 0 and conversation.phase != "closed":  # once closed, the plan has them all
+        show_all = execute(
+            texts.get("live.all_agreements"), verbs.AGREEMENTS_SHOW, {**data, verbs.DATA_FROM: 0}
+        )
+        out.append({"type": "ActionSet", "actions": [show_all]})
     return out + shown[::-1]
+
+
+def agreement_item(
+    agreement: Agreement, texts: Texts, data: dict[str, Any], active: bool
+) -> Element:
+    """One agreement as a block, with "Redigér" and "Fjern" when ``active``."""
+    items: list[Element] = [_agreement_facts(agreement, texts)]
+    if active:
+        target = {**data, verbs.DATA_AGREEMENT: agreement.id}
+        items.append(
+            {
+                "type": "ActionSet",
+                "actions": [
+                    execute(texts.get("live.edit"), verbs.AGREEMENT_OPEN, target),
+                    execute(texts.get("live.remove"), verbs.AGREEMENT_REMOVE, target),
+                ],
+            }
+        )
+    return {"type": "Container", "style": "emphasis", "items": items, "spacing": "Small"}
+
+
+def size(element: object) -> int:
+    """Bytes of ``element`` as sent (JSON with non-ASCII escaped)."""
+    return _size(element)
 
 
 def _size(element: object) -> int:

@@ -41,6 +41,7 @@ def routes() -> dict[str, Route]:
         verbs.AGREEMENT_OPEN: Route(live.open_agreement),
         verbs.AGREEMENT_EDIT: live.edit_agreement.route(),
         verbs.AGREEMENT_REMOVE: live.remove_agreement.route(),
+        verbs.AGREEMENTS_SHOW: Route(live.show_agreements),
         verbs.LIVE_FINISH: live.finish.route(),
         verbs.PLAN_GENERATE: Route(plan.generate),
         verbs.PLAN_LINK: Route(plan.link),

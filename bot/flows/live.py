@@ -18,6 +18,7 @@ from bot.conversations import Refused, resolve_actor
 from bot.flows.context import Context, Press, Route
 from bot.payload import BadPayload, bool_field, id_field, int_field, text_field
 from cards import verbs
+from cards.agreements import agreements_card
 from cards.common import Card
 from cards.errors import message_card, refusal_message
 from cards.live import (
@@ -211,6 +212,14 @@ async def open_agreement(ctx: Context, press: Press) -> Card:
     if all(a.id != agreement_id for a in conversation.agreements):
         raise UnknownItem("no such agreement", item="agreement")
     return live_card(conversation, ctx.concept, press.texts, viewer=actor, editing=agreement_id)
+
+
+async def show_agreements(ctx: Context, press: Press) -> Card:
+    """``agreements.show``: every agreement, a part at a time (participants only)."""
+    conversation = await ctx.conversations.get(id_field(press.data, verbs.DATA_CONVERSATION))
+    member(conversation, resolve_actor(conversation, press.person))
+    start = int_field(press.data, verbs.DATA_FROM, default=0) or 0
+    return agreements_card(conversation, press.texts, start=start)
 
 
 async def refresh(ctx: Context, press: Press) -> Card:

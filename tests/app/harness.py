@@ -48,7 +48,9 @@ class BotServer:
         with socket.socket() as probe:  # a free port, known before the app is built
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
-        self.settings = replace(self.settings, host="127.0.0.1", port=port)
+        # Live-card edits a twentieth of a second apart: no test here is about the spacing
+        # (tests/bot/test_live_updates.py is), and every settle would otherwise wait it out.
+        self.settings = replace(self.settings, host="127.0.0.1", port=port, live_card_interval=0.05)
         self.app = create_app(self.settings)
         self._runner = web.AppRunner(self.app)
         await self._runner.setup()

@@ -156,8 +156,16 @@ async def test_a_grus_of_eight_walks_the_questions_while_agreements_land_concurr
         connector.current_activity(group.id, live_id)
         and card_of(connector.current_activity(group.id, live_id))
     )
-    for n in range(20):
-        assert f"Aftale nummer {n:02d} \\<b\\>\\*fed\\*\\</b\\>" in final  # escaped, as typed
+    newest = [a.what for a in stored.agreements][-8:]  # the live card shows the newest eight
+    for what in newest:
+        escaped = what.replace("<", "\\<").replace(">", "\\>").replace("*", "\\*")
+        assert escaped in final  # escaped, as typed
+    assert "… og 13 aftaler mere" in final and "Vis alle aftaler" in final
+    status, everything = await clients[0].press(
+        group, MEMBERS[1], "agreements.show", {**data, "from": 0}
+    )
+    assert status == 200 and "Alle aftaler (21)" in card_text(everything)
+    assert all(f"Aftale nummer {n:02d} \\<b\\>" in card_text(everything) for n in range(20))
     assert "Spørgsmål 9 af 9" in final
     assert "Seneste: " in final  # the shared card says what changed last, and who did it
     prompts_locked = [

@@ -55,11 +55,13 @@ async def test_live_press_latency(azurite: Any) -> None:
 
 
 async def test_concurrent_agreements(azurite: Any) -> None:
-    cfg = concurrent_agreements.Config(adds=6, size=4, settle=0.1)
-    outcome = await concurrent_agreements.run(cfg, azurite)
-    assert outcome.exactly_once, outcome
-    values = result_of(concurrent_agreements.report(cfg, outcome), "concurrent_agreements")
+    cfg = concurrent_agreements.Config(adds=6, size=4, settle=0.1, ceiling=3)
+    result = await concurrent_agreements.run(cfg, azurite)
+    assert result.grouped.exactly_once and result.ungrouped.exactly_once, result
+    values = result_of(concurrent_agreements.report(cfg, result), "concurrent_agreements")
     assert number(values, "kept_exactly_once") == 6
+    assert number(values, "off_kept_exactly_once") == 6
+    assert number(values, "ceiling_per_s") > 0
     assert number(values, "adds_per_s") > 0 and number(values, "p99_ms") > 0
 
 

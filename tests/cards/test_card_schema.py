@@ -37,6 +37,7 @@ from jsonschema import Draft6Validator
 from jsonschema.exceptions import best_match
 
 from cards import verbs
+from cards.agreements import agreements_card
 from cards.errors import message_card, refusal_message
 from cards.follow_up import follow_up_card
 from cards.help import help_card
@@ -495,6 +496,9 @@ def _cards(concept: Concept) -> dict[str, Callable[[], Card]]:
         "live 30 agreements, one being edited": lambda: live_card(
             moved(many, c, 3), c, DA, viewer=MEMBERS[0].user_id, editing=many.agreements[-1].id
         ),
+        "all agreements, first part": lambda: agreements_card(moved(many, c, 3), DA),
+        "all agreements, second part en": lambda: agreements_card(moved(many, c, 3), EN, start=20),
+        "all agreements, closed": lambda: agreements_card(done, DA),
         # after the conversation
         "follow-up reminder": lambda: follow_up_card(done, agreement, DA),
         "follow-up done": lambda: follow_up_card(completed, agreement, EN, message="OK"),
@@ -523,6 +527,7 @@ CARD_NAMES = [
     "live skema at question 1, leader en", "live puslespil with goto", "live extra questions",
     "live 30 agreements, 12 notes", "live read-only viewer", "live refusal with typed values",
     "live with the previous plan", "live closed", "live 30 agreements, one being edited",
+    "all agreements, first part", "all agreements, second part en", "all agreements, closed",
     "follow-up reminder", "follow-up done", "plan links", "plan ready in the group",
     "plan failed in the group", "message: bad request", "message: unknown verb en",
     "message: refusal", "message: confirmation",
