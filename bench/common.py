@@ -306,7 +306,7 @@ async def _serve(
         from settings import Settings
         from tests.app.harness import BotServer
 
-        server = await BotServer(Settings.from_env(options["env"])).start()
+        server = await BotServer(Settings.from_env(options["env"]), live_card_interval=None).start()
         if "fanout" in options:
             server.parts.context.outbox.fanout = options["fanout"]
         store, teams = server.parts.store, server.parts.teams

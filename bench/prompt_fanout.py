@@ -122,7 +122,8 @@ async def run(cfg: Config, azurite: Azurite | None = None) -> Outcome:
     counts: dict[str, int] = {}
     try:
         service_url = connector.ready()
-        server = await BotServer(Settings.from_env(blob_env(azurite, container))).start()
+        settings = Settings.from_env(blob_env(azurite, container))
+        server = await BotServer(settings, live_card_interval=None).start()
         parts = server.parts
         if cfg.fanout is not None:
             parts.context.outbox.fanout = cfg.fanout

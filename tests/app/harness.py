@@ -38,8 +38,13 @@ def user(n: int, name: str | None = None) -> User:
 
 
 class BotServer:
-    def __init__(self, settings: Settings) -> None:
+    """``live_card_interval``: tests edit live cards a twentieth of a second apart (no test here
+    is about the spacing; tests/bot/test_live_updates.py is), so a settle does not wait it out;
+    benchmarks pass None to keep the setting's own value."""
+
+    def __init__(self, settings: Settings, *, live_card_interval: float | None = 0.05) -> None:
         self.settings = settings
+        self.live_card_interval = live_card_interval
         self.app: web.Application | None = None
         self._runner: web.AppRunner | None = None
         self.url = ""
