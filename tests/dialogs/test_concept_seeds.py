@@ -1,7 +1,7 @@
 """The packaged concept matches the Danish source documents (the seeds) word for word.
 
-The seeds live outside the repository, in ``/work/shared/seeds`` next to ``/work/main`` (override
-with the ``SAMTALEGUIDE_SEEDS`` environment variable). A missing seeds folder is a failure, not a
+The seeds are part of the repository, in ``docs/sources/`` with CONCEPT.md (where they come from
+is in its README; override with ``SAMTALEGUIDE_SEEDS``). A missing seeds folder is a failure, not a
 skip: these tests are the proof that the content was not paraphrased.
 
 - Plural ("I") questions, keywords and plan labels: letter for letter in seed 000 (only whitespace
@@ -23,7 +23,7 @@ import pytest
 
 from dialogs.concept import Concept, default_concept_path, load_concept
 
-_DEFAULT_SEEDS = pathlib.Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
+_DEFAULT_SEEDS = pathlib.Path(__file__).resolve().parents[2] / "docs" / "sources"
 
 # How seed 002's OCR rendered the Danish letters (e.g. "Adfeerd", "fzelles", "Nearveer",
 # "@konomi", "Mgoder", "tilfaje", "spergsmdl", "pG@") and the dash ("—" for "–").
@@ -108,7 +108,7 @@ def test_plan_labels_are_in_seed_000(concept: Concept, seed_000: str) -> None:
 
 
 def test_singular_questions_equal_concept_md(concept: Concept, seeds_dir: pathlib.Path) -> None:
-    concept_md = seeds_dir.parent / "CONCEPT.md"
+    concept_md = seeds_dir / "CONCEPT.md"
     if not concept_md.is_file():
         pytest.fail(f"{concept_md} is missing")
     listed = re.findall(r"^\s{2,}(\d+)\. (.+\?)\s*$", concept_md.read_text(encoding="utf-8"), re.M)
