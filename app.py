@@ -12,6 +12,7 @@ import logging
 import sys
 from dataclasses import dataclass
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from microsoft_agents.hosting.aiohttp import CloudAdapter
@@ -31,7 +32,7 @@ from bot.outbox import Outbox
 from bot.plan_delivery import PlanDelivery
 from bot.reminders import FollowUpReminders
 from bot.scheduler import every
-from bot.tasks import Tasks, local_now
+from bot.tasks import Tasks, clock_in
 from bot.teams import Teams
 from dialogs.concept import ConceptError, default_concept_path, load_concept
 from settings import Settings, SettingsError
@@ -104,7 +105,7 @@ def create_app(settings: Settings) -> web.Application:
         rate=settings.teams_rate,
     )
     tasks = Tasks()
-    clock = local_now
+    clock = clock_in(ZoneInfo(settings.time_zone))
     conversations = Conversations(store, concept, group=settings.group_commit)
     messaging = Messaging(teams, deliveries)
     plans = PlanDelivery(

@@ -11,11 +11,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import datetime, timedelta
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from app import open_stores
 from bot.deliveries import DELIVERY, Deliveries
 from bot.housekeeping import Housekeeping
+from bot.tasks import clock_in
 from settings import Settings, SettingsError
 
 
@@ -33,7 +35,8 @@ async def _run(command: str, ids: list[str], settings: Settings) -> int:
             count = await housekeeping.forget_person(frozenset(ids))
             print(f"erased from {count} conversation(s)")
         else:
-            count = await housekeeping.purge_expired(datetime.now())
+            now = clock_in(ZoneInfo(settings.time_zone))()
+            count = await housekeeping.purge_expired(now)
             print(f"deleted {count} expired conversation(s)")
     finally:
         await store.close()

@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
 _CONTAINER = re.compile(r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")
@@ -51,6 +52,7 @@ class Settings:
     teams_rate: float = 45.0
     group_commit: bool = True
     live_card_interval: float = 1.0
+    time_zone: str = "Europe/Copenhagen"
 
     @property
     def authenticated(self) -> bool:
@@ -169,6 +171,12 @@ class Settings:
         if not 0.05 <= live_card_interval <= 10:
             raise SettingsError("LIVE_CARD_EDIT_SECONDS", "must be a number of seconds, 0.05-10")
 
+        time_zone = get("TIME_ZONE", "Europe/Copenhagen") or "Europe/Copenhagen"
+        try:
+            ZoneInfo(time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError("TIME_ZONE", f"unknown time zone {time_zone!r}") from None
+
         locale = get("LOCALE_OVERRIDE")
         if locale and not re.match(r"^[a-z]{2}(-[A-Z]{2})?$", locale):
             raise SettingsError("LOCALE_OVERRIDE", "must be a locale such as da-DK or en-US")
@@ -198,4 +206,5 @@ class Settings:
             teams_rate=rate,
             group_commit=group_commit == "on",
             live_card_interval=live_card_interval,
+            time_zone=time_zone,
         )

@@ -1,5 +1,9 @@
 """Work that runs after a turn has answered, and the clock every flow reads.
 
+``clock_in(zone)`` is the organisation's wall-clock time (naive, to the second) in its time zone,
+whatever the server's own ``TZ``: every time the bot stores and shows is in that zone, so cards
+and plans say 10:00 for a meeting at ten in Copenhagen, summer or winter.
+
 ``Tasks.spawn`` runs follow-up work (fan-out to 1:1 chats, posts in the group chat) after a turn
 has answered, and keeps a reference to every task so ``drain`` can await them on shutdown.
 """
@@ -8,16 +12,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
-from datetime import datetime
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 log = logging.getLogger("samtaleguide.tasks")
 
 
-def local_now() -> datetime:
-    """Wall-clock time, naive, in the server's local zone (set TZ=Europe/Copenhagen in Azure)."""
-    return datetime.now().replace(microsecond=0)
+def clock_in(
+    zone: ZoneInfo, utc_now: Callable[[], datetime] = lambda: datetime.now(UTC)
+) -> Callable[[], datetime]:
+    """The wall-clock time in ``zone``, naive, to the second (``utc_now``: the current instant)."""
+
+    def now() -> datetime:
+        return utc_now().astimezone(zone).replace(tzinfo=None, microsecond=0)
+
+    return now
 
 
 class Tasks:

@@ -264,7 +264,7 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
           env: [
             { name: 'HOST', value: '0.0.0.0' }
             { name: 'PORT', value: string(appPort) }
-            { name: 'TZ', value: 'Europe/Copenhagen' }
+            { name: 'TIME_ZONE', value: 'Europe/Copenhagen' }
             { name: 'LOG_LEVEL', value: 'INFO' }
             { name: 'MicrosoftAppType', value: 'UserAssignedMSI' }
             { name: 'MicrosoftAppId', value: identity.properties.clientId }
