@@ -181,6 +181,20 @@ class Conversations:
                 return previous_plan(conversation)
         return None
 
+    async def under_way_for(self, person: Person, limit: int = 5) -> list[Conversation]:
+        """The newest conversations in preparation or live that ``person`` takes part in (by
+        Teams or Entra id; not one they left). Reads every conversation: kept for the year's
+        overview to replace with a per-person index."""
+        found = []
+        for stored in await self.store.keys(PREFIX):
+            conversation, _ = await self.store.load(stored)
+            if conversation is None or conversation.phase not in ("preparation", "live"):
+                continue
+            if any(p.is_person(person) and not p.left for p in conversation.participants):
+                found.append(conversation)
+        found.sort(key=lambda c: (c.created_at, c.id), reverse=True)
+        return found[:limit]
+
     async def current_for_chat(self, chat_id: str) -> Conversation | None:
         """The newest conversation of this chat that is not closed (or the newest, if all are)."""
         found = await self.at_place(chat_id)

@@ -49,6 +49,7 @@ class Delivery:
     prompts: dict[str, str] = field(default_factory=dict)  # participant → prep card's message id
     unreachable: dict[str, str] = field(default_factory=dict)  # participant → why ("blocked")
     live: tuple[Message, ...] = ()  # the live card, in each chat that shows it
+    status: tuple[Message, ...] = ()  # status cards shown in the home chat (kept current)
     schema_version: int = SCHEMA_VERSION
 
     def prompt(self, user_id: str) -> Message | None:
@@ -108,15 +109,33 @@ def with_live(messages: tuple[Message, ...]) -> Callable[[Delivery], Delivery]:
     return lambda d: replace(d, live=messages)
 
 
+MAX_STATUS_CARDS = 5  # the newest status cards in a chat are kept current; older ones stay
+
+
+def with_status(message: Message) -> Callable[[Delivery], Delivery]:
+    def change(d: Delivery) -> Delivery:
+        if message in d.status:
+            return d
+        return replace(d, status=(*d.status, message)[-MAX_STATUS_CARDS:])
+
+    return change
+
+
 def without_people(user_ids: frozenset[str]) -> Callable[[Delivery], Delivery]:
-    """Forget everything about these people (erasure)."""
+    """Forget everything about these people (erasure): their 1:1 chats, the messages in them,
+    whether they could be reached."""
 
     def change(d: Delivery) -> Delivery:
+        theirs = {chat for uid, chat in d.personal.items() if uid in user_ids}
+        home = None if d.home in theirs else d.home
         return replace(
             d,
+            home=home,
             personal={k: v for k, v in d.personal.items() if k not in user_ids},
             prompts={k: v for k, v in d.prompts.items() if k not in user_ids},
             unreachable={k: v for k, v in d.unreachable.items() if k not in user_ids},
+            live=tuple(m for m in d.live if m.chat not in theirs),
+            status=tuple(m for m in d.status if m.chat not in theirs),
         )
 
     return change

@@ -24,6 +24,7 @@ from microsoft_agents.hosting.core import ActivityHandler, ChannelAdapter
 from bot.conversations import Refused
 from bot.flows.context import Command, Context, Press, Route
 from bot.flows.meeting import meeting_ended, meeting_started
+from bot.flows.members import members_changed
 from bot.identity import actor_of, chat_of
 from bot.payload import BadPayload, parse_action
 from bot.replies import card_invoke_response, card_message, status_response, text_message
@@ -31,11 +32,14 @@ from cards.common import Card, plain
 from cards.errors import message_card, refusal_message
 from cards.help import help_card
 from cards.texts import Texts, texts_for
+from dialogs.conversation import Person
 from dialogs.errors import DomainError
 
 log = logging.getLogger("samtaleguide.bot")
 
 MEETING_START = "application/vnd.microsoft.meetingStart"
+MAX_ID = 256  # ids kept from a client (request ids, message ids) are bounded
+MAX_NAME = 100
 MEETING_END = "application/vnd.microsoft.meetingEnd"
 _SPACES = re.compile(r"\s+")
 _TRAILING = re.compile(r"[\s.!?]+$")
@@ -63,16 +67,25 @@ class SamtaleguideBot(ActivityHandler):
         return texts_for(self.locale_override or activity.locale)
 
     def _press(self, activity: Activity, data: dict | None = None) -> Press:
+        bot_name = (activity.recipient.name if activity.recipient else "") or "Samtaleguide"
         return Press(
             person=actor_of(activity),
             chat=chat_of(activity),
-            request_id=activity.id or "",
+            request_id=(activity.id or "")[:MAX_ID],
             texts=self._texts(activity),
             data=data or {},
+            message_id=(activity.reply_to_id or "")[:MAX_ID],
+            bot_name=bot_name[:MAX_NAME],
         )
 
-    async def _reply(self, press: Press, reply: Card | str | None, text: str | None = None) -> None:
+    async def _reply(
+        self, press: Press, reply: Card | list[Card] | str | None, text: str | None = None
+    ) -> None:
         if reply is None:
+            return
+        if isinstance(reply, list):
+            for one in reply:
+                await self._reply(press, one)
             return
         message = text_message(reply) if isinstance(reply, str) else card_message(reply, text)
         await self.context.teams.send(press.chat, message)
@@ -101,20 +114,27 @@ class SamtaleguideBot(ActivityHandler):
     async def on_conversation_update_activity(self, turn_context: TurnContextProtocol) -> None:
         activity = turn_context.activity
         bot_id = activity.recipient.id if activity.recipient else None
+        added = [m for m in activity.members_added or [] if m.id and m.id != bot_id]
+        removed = [m for m in activity.members_removed or [] if m.id and m.id != bot_id]
         if bot_id and any(member.id == bot_id for member in activity.members_added or []):
             await self.greet(activity)
+        if added or removed:
+            people = tuple(Person(m.id, m.name or "", m.aad_object_id or "") for m in added)
+            await members_changed(
+                self.context, self._press(activity), people, tuple(m.id for m in removed)
+            )
 
     async def greet(self, activity: Activity) -> None:
         press = self._press(activity)
         texts = press.texts
         name = (activity.from_property.name if activity.from_property else "") or ""
         if press.chat.is_group:
-            greeting = texts.get("greeting.group")
+            greeting = texts.get("greeting.group", bot=plain(press.bot_name))
         elif name.strip():
             greeting = texts.get("greeting.personal", name=plain(name.split()[0]))
         else:
             greeting = texts.get("greeting.personal_anonymous")
-        await self._reply(press, help_card(texts), greeting)
+        await self._reply(press, help_card(texts, press.bot_name), greeting)
 
     # --- meetings (RSC OnlineMeeting.ReadBasic.Chat) ------------------------------------
 
@@ -164,14 +184,13 @@ class SamtaleguideBot(ActivityHandler):
         except BadPayload:
             return message_card(press.texts.get("error.bad_request"))
         except Refused as refused:
-            message = refusal_message(refused.refusal, press.texts)
             latest = refused.latest
-            shows_content = latest is None or latest.participant(refused.actor) is not None
+            current = latest.participant(refused.actor) if latest is not None else None
+            shows_content = latest is None or (current is not None and not current.left)
             if route.refused is None or not shows_content:
-                return message_card(message)
-            return await route.refused(self.context, press, latest, message)
+                return message_card(refusal_message(refused.refusal, press.texts))
+            return await route.refused(self.context, press, latest, refused.refusal)
         except DomainError as refusal:
-            message = refusal_message(refusal, press.texts)
             if route.refused is None:
-                return message_card(message)
-            return await route.refused(self.context, press, None, message)
+                return message_card(refusal_message(refusal, press.texts))
+            return await route.refused(self.context, press, None, refusal)

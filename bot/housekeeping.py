@@ -13,12 +13,13 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import datetime, timedelta
 
 from bot.conversations import PREFIX
 from bot.deliveries import Deliveries, without_people
 from dialogs.conversation import Conversation
-from dialogs.privacy import forget, identities
+from dialogs.privacy import forget, identities, names_of
 from storage.documents import DocumentStore
 from storage.protocols import ConversationStore
 from storage.update import update
@@ -65,24 +66,34 @@ class Housekeeping:
         return deleted
 
     async def forget_person(self, person_ids: frozenset[str]) -> int:
+        """Erase the person from every conversation that mentions them (see the module); the
+        pseudonyms are keyed with a secret made for this erasure and then forgotten. Returns how
+        many conversations changed."""
+        keys = await self.store.keys(PREFIX)
+        names: set[str] = set()
+        for key in keys:  # first every name they went by, to find them in texts everywhere
+            stored, _ = await self.store.load(key)
+            if stored is not None:
+                names |= names_of(stored, person_ids)
+        secret = secrets.token_bytes(32)
         changed = 0
-        for key in await self.store.keys(PREFIX):
+        for key in keys:
 
             def transition(
                 current: Conversation | None,
-            ) -> tuple[Conversation, frozenset[str]]:
+            ) -> tuple[Conversation, frozenset[str] | None]:
                 if current is None:
                     raise _Gone
-                erased = forget(current, person_ids)
+                erased = forget(current, person_ids, key=secret, names=frozenset(names))
                 if erased is None:
-                    return current, frozenset()
+                    return current, None
                 return erased, identities(current, person_ids)
 
             try:
                 conversation, ids = await update(self.store, key, transition)
             except _Gone:
                 continue
-            if ids:
+            if ids is not None:
                 await self.documents.delete_conversation(conversation.id)
                 await self.deliveries.change(conversation.id, without_people(ids))
                 changed += 1

@@ -39,6 +39,11 @@ def _bounded(value: str | None, what: str) -> str:
     return text
 
 
+def is_bot(user_id: str) -> bool:
+    """Teams' ids of bots start with ``28:`` (people's with ``29:``, or ``8:orgid:``)."""
+    return user_id.startswith("28:")
+
+
 def actor_of(activity: Activity) -> Person:
     sender = activity.from_property
     if sender is None or not sender.id:

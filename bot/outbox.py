@@ -23,8 +23,10 @@ from bot.deliveries import (
     Message,
     with_live,
     with_prompt,
+    with_status,
     with_unreachable,
 )
+from bot.identity import ChatRef
 from bot.live_updates import SPACING, CardUpdates
 from bot.messaging import Messaging
 from bot.replies import card_message, text_message
@@ -70,6 +72,12 @@ class Outbox:
             version=lambda c: c.version,
             spacing=live_card_interval,
         )
+        self.status_updates: CardUpdates[Conversation] = CardUpdates(
+            self._edit_status_cards,
+            self._settle_status_cards,
+            version=lambda c: c.version,
+            spacing=live_card_interval,
+        )
         self._texts: dict[str, Texts] = {}
         self._live_messages: dict[str, tuple[Message, ...]] = {}
 
@@ -91,23 +99,47 @@ class Outbox:
             elif isinstance(effect, fx.SendReminders):
                 await self.remind(conversation, effect.user_ids, texts)
             elif isinstance(effect, fx.PostKeywordSummary):
-                await self.messaging.post_home(conversation.id, keywords_card(conversation, texts))
+                await self.share_keywords(conversation, texts)
             elif isinstance(effect, fx.PostLiveCard):
                 await self.post_live_card(conversation, texts)
             elif isinstance(effect, fx.UpdateLiveCard):
                 self._texts[conversation.id] = texts
                 await self.updates.request(conversation.id, conversation)
+            elif isinstance(effect, fx.UpdateStatusCard):
+                self._texts[conversation.id] = texts
+                await self.status_updates.request(conversation.id, conversation)
             elif isinstance(effect, fx.ConversationFinished):
                 await self.deliver_plan(conversation, texts)
+
+    async def share_keywords(self, conversation: Conversation, texts: Texts) -> None:
+        """Everyone's keywords, for everyone taking part: in the chat when only they read it,
+        else on each one's own preparation card (which then shows them)."""
+        if conversation.onlookers:
+            everyone = tuple(p.user_id for p in conversation.participants)
+            await self.prompt(conversation, everyone, texts, refresh_only=True)
+        else:
+            await self.messaging.post_home(conversation.id, keywords_card(conversation, texts))
 
     # --- the live card ---------------------------------------------------------------------
 
     async def post_live_card(self, conversation: Conversation, texts: Texts) -> None:
-        """Post the shared live card in the conversation's chat and remember its message."""
+        """Post the shared live card and remember its messages: in the chat it was set up in,
+        or, for a MUS or LUS set up in the leader's 1:1 chat, in each participant's 1:1 chat
+        (the same card, edited in step)."""
         card = live_card(conversation, self.concept, texts)
-        posted = await self.messaging.post_home(conversation.id, card)
-        if posted is not None:
-            await self.deliveries.change(conversation.id, with_live((posted,)))
+        delivery = await self.deliveries.get(conversation.id)
+        if delivery.home is not None and not delivery.home.is_group:
+            sent = [
+                await self.messaging.send_personal(conversation.id, p.user_id, card)
+                for p in conversation.participants
+            ]
+            posted = tuple(m for m in sent if m is not None)
+        else:
+            home = await self.messaging.post_home(conversation.id, card)
+            posted = () if home is None else (home,)
+        if posted:
+            self._live_messages.pop(conversation.id, None)
+            await self.deliveries.change(conversation.id, with_live(posted))
 
     async def _edit_live_card(self, conversation_id: str, conversation: Conversation) -> None:
         """Edit every message of the live card to show ``conversation``."""
@@ -128,6 +160,44 @@ class Outbox:
             await self._edit_live_card(conversation_id, stored)
             self._live_messages.pop(conversation_id, None)
         self._texts.pop(conversation_id, None)
+
+    # --- the status card -------------------------------------------------------------------
+
+    async def show_status(
+        self, conversation: Conversation, chat: ChatRef, card: dict[str, object]
+    ) -> None:
+        """Post a status card in ``chat`` and keep it current as people prepare."""
+        posted = await self.messaging.post(chat, card)
+        if posted is not None:
+            await self.deliveries.change(conversation.id, with_status(posted))
+
+    async def keep_status(self, conversation: Conversation, message: Message, texts: Texts) -> None:
+        """The status card a press answered with, in ``message``: show it to everyone in the
+        chat (Teams replaced it only for the presser), without the banner, and keep it current."""
+        card = status_card(conversation, texts)
+        try:
+            await self.messaging.teams.update(message.chat, message.activity_id, card_message(card))
+        except DeliveryFailed as error:
+            log.warning("status card not shown to everyone (%s)", error.status)
+            return
+        await self.deliveries.change(conversation.id, with_status(message))
+
+    async def _edit_status_cards(self, conversation_id: str, conversation: Conversation) -> None:
+        delivery = await self.deliveries.get(conversation_id)
+        texts = self._texts.get(conversation_id) or texts_for(None)
+        card = status_card(conversation, texts, unreachable=delivery.unreachable)
+        for message in delivery.status:
+            try:
+                await self.messaging.teams.update(
+                    message.chat, message.activity_id, card_message(card)
+                )
+            except DeliveryFailed as error:
+                log.warning("status card not edited (%s)", error.status)
+
+    async def _settle_status_cards(self, conversation_id: str, shown: Conversation) -> None:
+        stored = await self.conversations.get(conversation_id)
+        if stored.version > shown.version:
+            await self._edit_status_cards(conversation_id, stored)
 
     # --- preparation -----------------------------------------------------------------------
 
@@ -162,7 +232,8 @@ class Outbox:
         card = status_card(
             latest, texts, message=message, success=False, unreachable=delivery.unreachable
         )
-        await self.messaging.post_home(conversation_id, card)
+        if delivery.home is not None:
+            await self.show_status(latest, delivery.home, card)
 
     async def _prompt_one(
         self,

@@ -20,7 +20,7 @@ def refusal_message(error: DomainError, texts: Texts) -> str:
         return texts.get(f"error.invalid_keywords.{params.get('reason', 'count')}", **params)
     if isinstance(error, NotPermitted):
         return texts.get(f"error.not_permitted.{params.get('needs', 'leader')}")
-    return texts.get(f"error.{error.code}")
+    return texts.get(f"error.{error.code}", **params)
 
 
 def message_card(message: str, *, error: bool = True) -> Card:

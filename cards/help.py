@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from cards import verbs
-from cards.common import Card, card, execute, heading, text
+from cards.common import Card, card, execute, heading, plain, text
 from cards.texts import Texts
 
 KINDS = ("GRUS", "MUS", "LUS")
 
 
-def help_card(texts: Texts) -> Card:
+BOT_NAME = "Samtaleguide"
+
+
+def help_card(texts: Texts, bot_name: str = BOT_NAME) -> Card:
+    """``bot_name``: the bot's name as this chat shows it (for mentioning it in a group chat)."""
     body = [
         heading(texts.get("help.title")),
         text(texts.get("help.intro")),
         *(text(texts.get(f"help.step{n}"), spacing="Medium") for n in range(1, 5)),
         text(texts.get("help.commands"), isSubtle=True, spacing="Medium"),
+        text(texts.get("help.mention", bot=plain(bot_name)), isSubtle=True),
     ]
     actions = [
         execute(texts.get("help.new", kind=kind), verbs.SETUP_OPEN, {verbs.DATA_KIND: kind})

@@ -42,6 +42,7 @@ CARD_BUDGET = 70_000  # bytes: Teams refuses cards over ~100 KB; we stay well un
 MIN_SHOWN_AGREEMENTS = 3
 MAX_SHOWN_AGREEMENTS = 8  # the newest; "Vis alle aftaler" shows the rest (agreements_card)
 MAX_SHOWN_NOTES = 5
+MAX_REFRESH_USERS = 60  # Teams refreshes a card for at most 60 listed users
 AGREEMENT_INPUTS = ("what", "when", "who", "responsible", "follow_up", "value")
 NEW_FORM = "new"  # the form of a new agreement; an agreement's edit form is named by its id
 
@@ -71,15 +72,21 @@ def live_card(
     editing: str | None = None,
 ) -> Card:
     """``values`` (what the presser typed into a refused form) are put back into that form;
-    ``editing`` opens that agreement's edit form on the presser's own view."""
+    ``editing`` opens that agreement's edit form on the presser's own view. The shared card
+    (``viewer=None``) in a chat where others read along, and the view of anyone who does not
+    take part (or has left), carry no content: ``outsider_card``."""
+    person = conversation.participant(viewer) if viewer else None
+    if (viewer is None and conversation.onlookers) or (
+        viewer is not None and (person is None or person.left)
+    ):
+        return outsider_card(conversation, texts, shared=viewer is None)
     typed = {k: v for k, v in (values or {}).items() if isinstance(k, str) and isinstance(v, str)}
     items = agenda(conversation, concept)
     position = min(conversation.live.position, len(items) - 1)
     current = items[position]
     perspective = concept.perspective(current.perspective_id)
-    person = conversation.participant(viewer) if viewer else None
     closed = conversation.phase == "closed"
-    participant_view = not closed and (viewer is None or person is not None)
+    participant_view = not closed
     leads = not closed and (viewer is None or (person is not None and person.leads))
     data = {verbs.DATA_CONVERSATION: conversation.id}
 
@@ -91,8 +98,6 @@ def live_card(
         heading(texts.get(title, kind=conversation.kind)),
         text(names(conversation, texts), isSubtle=True, spacing="None"),
     ]
-    if viewer is not None and person is None:
-        body.append(text(texts.get("live.readonly"), isSubtle=True))
     if conversation.live.last_change:
         body.append(_last_change(conversation, texts))
     if not closed:
@@ -162,12 +167,42 @@ def live_card(
         extra["refresh"] = {
             "action": {"type": "Action.Execute", "verb": verbs.LIVE_REFRESH, "data": data}
         }
+    if message:  # again beside the buttons, where the person pressed
+        body.append(notice(message, error=not success) | {"id": "notice-below"})
     result = card(body, actions, **extra)
     budget = CARD_BUDGET - _size(result)
     body[agreements_at:agreements_at] = _agreements(
         conversation, texts, data, participant_view, budget
     )
     return result
+
+
+def outsider_card(conversation: Conversation, texts: Texts, *, shared: bool) -> Card:
+    """What people who do not take part see: that the conversation is under way and who takes
+    part, never notes, keywords or agreements. As the shared card in a chat with onlookers it
+    asks Teams to refresh it for the participants only (``refresh.userIds``, at most 60), who
+    then each see their own full view; "Vis mit samtalekort" does the same by hand."""
+    data = {verbs.DATA_CONVERSATION: conversation.id}
+    closed = conversation.phase == "closed"
+    title = "live.closed_title" if closed else "outsider.title"
+    taking_part = [p for p in conversation.participants if not p.left]
+    body: list[Element] = [
+        heading(texts.get(title, kind=conversation.kind)),
+        text(texts.get("outsider.with", names=names(conversation, texts))),
+        text(texts.get("outsider.only"), isSubtle=True),
+    ]
+    if not shared:
+        body.insert(0, notice(texts.get("outsider.not_yours")))
+    extra: dict[str, Any] = {}
+    actions: list[Element] = []
+    if not closed:
+        actions.append(execute(texts.get("outsider.mine"), verbs.LIVE_REFRESH, data))
+        if shared:
+            extra["refresh"] = {
+                "action": {"type": "Action.Execute", "verb": verbs.LIVE_REFRESH, "data": data},
+                "userIds": [p.user_id for p in taking_part][:MAX_REFRESH_USERS],
+            }
+    return card(body, actions, **extra)
 
 
 def _last_change(conversation: Conversation, texts: Texts) -> Element:

@@ -62,6 +62,8 @@ def setup_card(
     body += [heading(texts.get(title_key, kind=kind)), text(texts.get("setup.intro"))]
     if kind == "LUS":
         body.append(text(texts.get("setup.lus_note"), isSubtle=True))
+    if kind == "GRUS" and not people_picker:
+        body.append(text(texts.get("setup.onlookers_note"), isSubtle=True))
     body.append(
         _choice_set(
             INPUT_KIND,
@@ -129,6 +131,26 @@ def setup_card(
     body += _extras(concept, texts, current)
     data = {verbs.DATA_CONVERSATION: conversation.id if conversation else "", verbs.DATA_KIND: kind}
     return card(body, [execute(texts.get("setup.save"), verbs.SETUP_SAVE, data, style="positive")])
+
+
+def private_only_card(texts: Texts, kind: str, message: str) -> Card:
+    """A MUS or LUS refused where others can read along: why, and a button that sets it up in
+    the leader's private chat with the bot instead (nothing was created, nobody prompted)."""
+    return card(
+        [
+            notice(message),
+            heading(texts.get("private.title", kind=kind)),
+            text(texts.get("private.how")),
+        ],
+        [
+            execute(
+                texts.get("private.create"),
+                verbs.SETUP_PRIVATE,
+                {verbs.DATA_KIND: kind},
+                style="positive",
+            )
+        ],
+    )
 
 
 def _current_values(conversation: Conversation | None, kind: str) -> dict[str, Any]:

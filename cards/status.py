@@ -22,9 +22,12 @@ def status_card(
     message: str | None = None,
     success: bool = True,
     unreachable: Mapping[str, str] | None = None,
+    ask_start: bool = False,
 ) -> Card:
-    """``unreachable``: the participants the bot could not reach (id → why), from its
-    delivery record."""
+    """``unreachable``: the participants the bot could not reach (id → why), from its delivery
+    record. ``message`` is shown on top and again beside the buttons (where the person pressed);
+    with ``ask_start`` it asks whether to start although some have not prepared, with a
+    "Start alligevel" button."""
     unreachable = unreachable or {}
     body: list[Element] = []
     if message:
@@ -55,10 +58,25 @@ def status_card(
         else:
             line = texts.get("status.pending", name=name)
         body.append(text(line, spacing="Small"))
+    if conversation.onlookers:
+        count = len(conversation.onlookers)
+        body.append(text(texts.get("status.onlookers", count=count), isSubtle=True))
     data = {verbs.DATA_CONVERSATION: conversation.id}
     actions: list[Element] = []
+    if message:
+        body.append(notice(message, error=not success) | {"id": "notice-below"})
+    if ask_start and conversation.phase == "preparation":
+        body.append(text(texts.get("start.wait"), isSubtle=True))
+        actions.append(
+            execute(
+                texts.get("start.anyway"),
+                verbs.LIVE_START,
+                {**data, verbs.DATA_FORCE: True},
+                style="positive",
+            )
+        )
     if conversation.phase == "preparation":
-        actions = [
+        actions += [
             execute(texts.get("status.remind"), verbs.PREP_REMIND, data),
             execute(texts.get("status.share"), verbs.PREP_SHARE, data),
             execute(
@@ -66,8 +84,11 @@ def status_card(
                 verbs.SETUP_OPEN,
                 {**data, verbs.DATA_KIND: conversation.kind},
             ),
-            execute(texts.get("status.start"), verbs.LIVE_START, data, style="positive"),
         ]
+        if not ask_start:
+            actions.append(
+                execute(texts.get("status.start"), verbs.LIVE_START, data, style="positive")
+            )
     actions.append(execute(texts.get("status.refresh"), verbs.PREP_STATUS, data))
     return card(body, actions)
 

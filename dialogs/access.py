@@ -8,9 +8,10 @@ from dialogs.errors import NotParticipant, NotPermitted
 
 
 def member(conversation: Conversation, actor: str) -> Participant:
-    """Any participant (leader, co-facilitator or participant)."""
+    """Any current participant (leader, co-facilitator or participant; not one who has left the
+    conversation's chat)."""
     person = conversation.participant(actor)
-    if person is None:
+    if person is None or person.left:
         raise NotParticipant("not a participant")
     return person
 

@@ -41,10 +41,17 @@ class Participant:
     keywords: tuple[str, ...] = ()
     prep_notes: dict[str, str] = field(default_factory=dict)
     prepared_at: str | None = None
+    left: bool = False  # no longer in the chat the conversation is held in: may not read or act
 
     @property
     def prepared(self) -> bool:
         return len(self.keywords) == 3
+
+    def is_person(self, person: Person) -> bool:
+        """Whether ``person`` (as Teams names them) is this participant, by Teams or Entra id."""
+        return person.user_id == self.user_id or bool(
+            person.aad_object_id and person.aad_object_id == self.aad_object_id
+        )
 
     @property
     def leads(self) -> bool:
@@ -152,6 +159,7 @@ class Conversation:
     setup: Setup
     participants: tuple[Participant, ...]
     place: str = ""  # an opaque key of the chat it was set up in (never a Teams address)
+    onlookers: tuple[str, ...] = ()  # ids of people in that chat who do not take part
     phase: Phase = "setup"
     version: int = 1
     keywords_shared_at: str | None = None
@@ -179,6 +187,11 @@ class Conversation:
     @property
     def everyone_prepared(self) -> bool:
         return all(p.prepared for p in self.participants)
+
+    @property
+    def private(self) -> bool:
+        """Whether nobody but its participants can see its chat (a MUS or LUS must be)."""
+        return not self.onlookers
 
 
 def previous_plan(conversation: Conversation) -> PreviousPlan:

@@ -49,3 +49,8 @@ class UpdateLiveCard(Effect):
 @dataclass(frozen=True)
 class ConversationFinished(Effect):
     """The conversation closed: hand it on to the development plan."""
+
+
+@dataclass(frozen=True)
+class UpdateStatusCard(Effect):
+    """The preparation status changed: edit the status card where it is shown."""

@@ -68,6 +68,18 @@ class StaleCard(DomainError):
     code = "stale_card"
 
 
+class NotPrivate(DomainError):
+    """A MUS or LUS where others can read along; ``params['names']`` says who, ``kind`` which."""
+
+    code = "not_private"
+
+
+class Unprepared(DomainError):
+    """Starting while ``params['count']`` people have not chosen keywords: ask first."""
+
+    code = "unprepared"
+
+
 class AlreadyDone(DomainError):
     """The follow-up was already reminded today or completed; nothing to do."""
 

@@ -32,6 +32,7 @@ class SaveSetup(Event):
     focus_points: str = ""
     co_facilitator: str | None = None
     previous: PreviousPlan | None = None  # the last plan of the same people, found by the bot
+    audience: tuple[Person, ...] | None = None  # who can read the chat (None: only the leader)
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,19 @@ class RemindUnprepared(Event):
 
 @dataclass(frozen=True)
 class StartLive(Event):
-    pass
+    """``force``: start although some have not prepared (the leader confirmed);
+    ``audience``: who can read the chat now (None: the leader's and participants' 1:1 chats)."""
+
+    force: bool = False
+    audience: tuple[Person, ...] | None = None
+
+
+@dataclass(frozen=True)
+class ChatMembersChanged(Event):
+    """People joined (``added``) or left (``removed``, by Teams id) the conversation's chat."""
+
+    added: tuple[Person, ...] = ()
+    removed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -136,3 +149,4 @@ class Finish(Event):
 
     confidentiality: str = ""
     next_follow_up: str = ""
+    audience: tuple[Person, ...] | None = None  # who can read the chat now, as for StartLive

@@ -1,39 +1,37 @@
 """Erasing one person from a conversation (a data-protection request), purely.
 
-``forget(conversation, person_ids)`` returns the conversation with that person's name, Teams and
-Entra ids, keywords, private notes and authorship replaced or removed, or
-``None`` when they are not in it. What the group wrote together (notes, agreements) stays, with
-the person named as "(slettet)" where they were responsible.
+``forget(conversation, person_ids, key=..., names=...)`` returns the conversation with every
+trace of the person replaced or removed, or ``None`` when it does not mention them:
+
+- as a participant: their name becomes "(slettet)", their Teams and Entra ids a pseudonym, their
+  keywords, private notes and marks of keywords brought into play are removed;
+- wherever else their id is kept: authorship of notes and agreements, who is responsible, the
+  "last change by" line, the chat's onlookers, and the "opfølgning fra sidst" snapshot of an
+  earlier plan that a later conversation keeps;
+- their name (``names``: every name they went by, found by ``names_of`` first) wherever the
+  group wrote it: notes, agreements, the snapshot, the confidentiality statement, the setup's
+  texts.
+
+What the group wrote together stays, with the person named as "(slettet)". The pseudonym is an
+HMAC of the id under ``key`` (a secret the caller makes for the erasure and then throws away), so
+nobody who knows the Teams id can recompute it and find the person again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from dialogs.conversation import Agreement, Conversation, Participant
 
 ERASED_NAME = "(slettet)"
+MIN_NAME = 3  # shorter "names" are not searched for in texts (they would erase ordinary words)
 
 
-def _pseudonym(user_id: str) -> str:
-    return "erased-" + hashlib.sha256(user_id.encode("utf-8")).hexdigest()[:12]
-
-
-def _involves(conversation: Conversation, ids: frozenset[str]) -> bool:
-    people = {p.user_id for p in conversation.participants} | {
-        p.aad_object_id for p in conversation.participants if p.aad_object_id
-    }
-    return bool(people & ids)
-
-
-def _agreement(agreement: Agreement, ids: frozenset[str], new_id: dict[str, str]) -> Agreement:
-    changes: dict[str, str] = {}
-    if agreement.responsible_id in ids:
-        changes.update(responsible=ERASED_NAME, responsible_id=new_id[agreement.responsible_id])
-    if agreement.author_id in ids:
-        changes["author_id"] = new_id[agreement.author_id]
-    return replace(agreement, **changes) if changes else agreement
+def pseudonym(user_id: str, key: bytes) -> str:
+    return "erased-" + hmac.new(key, user_id.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
 
 
 def identities(conversation: Conversation, person_ids: frozenset[str]) -> frozenset[str]:
@@ -47,11 +45,66 @@ def identities(conversation: Conversation, person_ids: frozenset[str]) -> frozen
     return frozenset(person_ids | matched)
 
 
-def forget(conversation: Conversation, person_ids: frozenset[str]) -> Conversation | None:
-    if not _involves(conversation, person_ids):
-        return None
+def names_of(conversation: Conversation, person_ids: frozenset[str]) -> frozenset[str]:
+    """The names the person goes by in this conversation (as a participant, or as the one
+    responsible for an agreement, here or in the earlier plan it keeps)."""
     ids = identities(conversation, person_ids)
-    new_id = {uid: _pseudonym(uid) for uid in ids}
+    names = {p.name for p in conversation.participants if p.user_id in ids}
+    agreements = list(conversation.agreements)
+    if conversation.previous is not None:
+        agreements += conversation.previous.agreements
+    names |= {a.responsible for a in agreements if a.responsible_id in ids}
+    return frozenset(n for n in names if len(n.strip()) >= MIN_NAME and n != ERASED_NAME)
+
+
+def _ids_in(conversation: Conversation) -> set[str]:
+    found = {p.user_id for p in conversation.participants}
+    found |= {p.aad_object_id for p in conversation.participants if p.aad_object_id}
+    found |= set(conversation.onlookers) | {conversation.live.last_actor}
+    agreements = list(conversation.agreements)
+    if conversation.previous is not None:
+        agreements += conversation.previous.agreements
+    found |= {a.responsible_id for a in agreements} | {a.author_id for a in agreements}
+    found |= {n.author_id for n in conversation.notes}
+    return found
+
+
+def _texts_of(conversation: Conversation) -> Iterable[str]:
+    yield conversation.confidentiality
+    yield conversation.setup.focus_points
+    yield conversation.setup.workplace
+    yield from conversation.setup.wording.values()
+    yield from (x.text for x in conversation.setup.extra_questions)
+    yield from (n.text for n in conversation.notes)
+    agreements = list(conversation.agreements)
+    if conversation.previous is not None:
+        agreements += conversation.previous.agreements
+    for a in agreements:
+        yield from (a.what, a.when, a.who, a.responsible, a.value)
+
+
+def forget(
+    conversation: Conversation,
+    person_ids: frozenset[str],
+    *,
+    key: bytes,
+    names: frozenset[str] = frozenset(),
+) -> Conversation | None:
+    ids = identities(conversation, person_ids)
+    named = [n for n in names if len(n.strip()) >= MIN_NAME]
+    if not (ids & _ids_in(conversation)) and not any(
+        name in text for text in _texts_of(conversation) for name in named
+    ):
+        return None
+    new_id = {uid: pseudonym(uid, key) for uid in ids}
+
+    def scrub(text: str) -> str:
+        for name in sorted(named, key=len, reverse=True):
+            text = text.replace(name, ERASED_NAME)
+        return text
+
+    def the_id(value: str) -> str:
+        return new_id.get(value, value)
 
     def participant(p: Participant) -> Participant:
         if p.user_id not in ids:
@@ -65,23 +118,54 @@ def forget(conversation: Conversation, person_ids: frozenset[str]) -> Conversati
             prep_notes={},
         )
 
+    agreement = _agreement_eraser(ids, the_id, scrub)
     previous = conversation.previous
     if previous is not None:
-        previous = replace(
-            previous, agreements=tuple(_agreement(a, ids, new_id) for a in previous.agreements)
-        )
+        previous = replace(previous, agreements=tuple(agreement(a) for a in previous.agreements))
+    setup = conversation.setup
+    setup = replace(
+        setup,
+        focus_points=scrub(setup.focus_points),
+        workplace=scrub(setup.workplace),
+        wording={k: scrub(v) for k, v in setup.wording.items()},
+        extra_questions=tuple(replace(x, text=scrub(x.text)) for x in setup.extra_questions),
+    )
+    live = conversation.live
     return replace(
         conversation,
         version=conversation.version + 1,
+        setup=setup,
         participants=tuple(participant(p) for p in conversation.participants),
+        onlookers=tuple(o for o in conversation.onlookers if o not in ids),
         notes=tuple(
-            replace(n, author_id=new_id[n.author_id]) if n.author_id in ids else n
+            replace(n, author_id=the_id(n.author_id), text=scrub(n.text))
             for n in conversation.notes
         ),
-        agreements=tuple(_agreement(a, ids, new_id) for a in conversation.agreements),
+        agreements=tuple(agreement(a) for a in conversation.agreements),
+        confidentiality=scrub(conversation.confidentiality),
         live=replace(
-            conversation.live,
-            covered=tuple(k for k in conversation.live.covered if k.split("\x1f")[0] not in ids),
+            live,
+            covered=tuple(k for k in live.covered if k.split("\x1f")[0] not in ids),
+            last_actor=the_id(live.last_actor),
         ),
         previous=previous,
     )
+
+
+def _agreement_eraser(
+    ids: frozenset[str], the_id: Callable[[str], str], scrub: Callable[[str], str]
+) -> Callable[[Agreement], Agreement]:
+    def erase(a: Agreement) -> Agreement:
+        responsible = ERASED_NAME if a.responsible_id in ids else scrub(a.responsible)
+        return replace(
+            a,
+            what=scrub(a.what),
+            when=scrub(a.when),
+            who=scrub(a.who),
+            value=scrub(a.value),
+            responsible=responsible,
+            responsible_id=the_id(a.responsible_id),
+            author_id=the_id(a.author_id),
+        )
+
+    return erase

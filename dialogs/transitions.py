@@ -42,6 +42,7 @@ from dialogs.effects import (
     SendPrompts,
     SendReminders,
     UpdateLiveCard,
+    UpdateStatusCard,
 )
 from dialogs.errors import (
     AlreadyDone,
@@ -49,8 +50,10 @@ from dialogs.errors import (
     InvalidField,
     InvalidKeywords,
     NotPermitted,
+    NotPrivate,
     StaleCard,
     UnknownItem,
+    Unprepared,
     WrongPhase,
 )
 from dialogs.text import clean
@@ -58,6 +61,8 @@ from dialogs.text import clean
 Result = tuple[Conversation, tuple[Effect, ...]]
 
 MAX_PARTICIPANTS = 60  # Teams refreshes a card automatically for chats of up to 60 people
+PRIVATE_KINDS = ("MUS", "LUS")  # held only where nobody but the two of them can read along
+MAX_NAMED = 5  # people named in a refusal; the rest are counted
 MAX_EXTRA_QUESTIONS = 10
 MAX_NOTES = 300
 MAX_AGREEMENTS = 200
@@ -180,15 +185,58 @@ def _save_setup(c: Conversation, e: ev.SaveSetup, concept: Concept, now: datetim
     )
     before = {p.user_id for p in c.participants}
     previous = c.previous if c.phase == "preparation" else e.previous
+    people = (leader, *others)
+    onlookers = _onlookers(kind.code, people, e.audience)
     updated = replace(
-        c, setup=setup, participants=(leader, *others), phase="preparation", previous=previous
+        c,
+        setup=setup,
+        participants=people,
+        phase="preparation",
+        previous=previous,
+        onlookers=onlookers,
     )
     if c.phase == "setup":
         return updated, (SendPrompts(tuple(p.user_id for p in updated.participants)),)
     # New people get their first prompt; the cards already delivered are refreshed in place.
     new = tuple(p.user_id for p in updated.participants if p.user_id not in before)
     kept = tuple(p.user_id for p in updated.participants if p.user_id in before)
-    return updated, (SendPrompts(new), RefreshPrompts(kept))
+    return updated, (SendPrompts(new), RefreshPrompts(kept), UpdateStatusCard())
+
+
+def _outsiders(
+    participants: tuple[Participant, ...], audience: tuple[Person, ...] | None
+) -> list[Person]:
+    """The people who can read the chat but do not take part (none in a 1:1 chat)."""
+    if audience is None:
+        return []
+    return [a for a in audience if not any(p.is_person(a) for p in participants)]
+
+
+def _onlookers(
+    kind: str, participants: tuple[Participant, ...], audience: tuple[Person, ...] | None
+) -> tuple[str, ...]:
+    """The ids of the chat's people who do not take part; a MUS or LUS must have none
+    (``NotPrivate``, naming them)."""
+    outsiders = _outsiders(participants, audience)
+    if outsiders and kind in PRIVATE_KINDS:
+        names = ", ".join(clean(o.name, "name") or "?" for o in outsiders[:MAX_NAMED])
+        more = len(outsiders) - MAX_NAMED
+        raise NotPrivate(
+            "others can read along", names=names + (f" (+{more})" if more > 0 else ""), kind=kind
+        )
+    return tuple(sorted(o.user_id for o in outsiders))
+
+
+def _present(
+    c: Conversation, audience: tuple[Person, ...] | None
+) -> tuple[tuple[Participant, ...], tuple[str, ...]]:
+    """Participants marked by whether they are still in the chat, and the chat's onlookers."""
+    if audience is None:
+        return c.participants, c.onlookers
+    people = tuple(
+        replace(p, left=not any(p.is_person(a) for a in audience)) for p in c.participants
+    )
+    return people, _onlookers(c.kind, people, audience)
 
 
 def _starts_at(value: str | None, now: datetime) -> str | None:
@@ -262,10 +310,10 @@ def _choose_keywords(
     updated = _update_participant(
         c, e.actor, keywords=ordered, prep_notes=notes, prepared_at=now.isoformat(), name=name
     )
-    effects: tuple[Effect, ...] = ()
+    effects: tuple[Effect, ...] = () if person.prepared else (UpdateStatusCard(),)
     if updated.everyone_prepared and (changed_keywords or c.keywords_shared_at is None):
         updated = replace(updated, keywords_shared_at=now.isoformat())
-        effects = (PostKeywordSummary(),)
+        effects = (*effects, PostKeywordSummary())
     return updated, effects
 
 
@@ -288,9 +336,39 @@ def _remind(c: Conversation, e: ev.RemindUnprepared, _: Concept, __: datetime) -
 def _start(c: Conversation, e: ev.StartLive, _: Concept, now: datetime) -> Result:
     _phase(c, "preparation")
     _facilitator(c, e.actor)
+    participants, onlookers = _present(c, e.audience)
+    unprepared = sum(1 for p in participants if not p.prepared and not p.left)
+    if unprepared and not e.force:
+        raise Unprepared("some have not chosen keywords", count=unprepared)
     everyone = tuple(p.user_id for p in c.participants)
-    started = replace(c, phase="live", live=LiveState(started_at=now.isoformat()))
-    return started, (PostLiveCard(), RefreshPrompts(everyone))
+    started = replace(
+        c,
+        phase="live",
+        live=LiveState(started_at=now.isoformat()),
+        participants=participants,
+        onlookers=onlookers,
+    )
+    return started, (PostLiveCard(), RefreshPrompts(everyone), UpdateStatusCard())
+
+
+def _members_changed(c: Conversation, e: ev.ChatMembersChanged, _: Concept, __: datetime) -> Result:
+    """Who is in the chat changed: those who left may no longer read or act; a newcomer who does
+    not take part is an onlooker (a MUS or LUS checks again before it starts and finishes)."""
+    removed = set(e.removed)
+    participants = tuple(
+        replace(p, left=True)
+        if p.user_id in removed
+        else replace(p, left=False)
+        if any(p.is_person(a) for a in e.added)
+        else p
+        for p in c.participants
+    )
+    newcomers = {o.user_id for o in _outsiders(participants, e.added)}
+    onlookers = tuple(sorted((set(c.onlookers) | newcomers) - removed))
+    if participants == c.participants and onlookers == c.onlookers:
+        return c, ()
+    changed = replace(c, participants=participants, onlookers=onlookers)
+    return changed, ((UpdateLiveCard(),) if c.phase == "live" else (UpdateStatusCard(),))
 
 
 def _move(c: Conversation, e: ev.Move, concept: Concept, _: datetime) -> Result:
@@ -416,8 +494,11 @@ def _future_date(value: str, field: str, now: datetime) -> str:
 def _finish(c: Conversation, e: ev.Finish, _: Concept, now: datetime) -> Result:
     _phase(c, "live")
     _facilitator(c, e.actor)
+    participants, onlookers = _present(c, e.audience)
     closed = replace(
         c,
+        participants=participants,
+        onlookers=onlookers,
         phase="closed",
         live=replace(c.live, finished_at=now.isoformat()),
         confidentiality=clean(e.confidentiality, "confidentiality", multiline=True),
@@ -489,6 +570,7 @@ _HANDLERS: dict[type, Callable[[Conversation, Any, Concept, datetime], Result]] 
     ev.EditAgreement: _edit_agreement,
     ev.RemoveAgreement: _remove_agreement,
     ev.Finish: _finish,
+    ev.ChatMembersChanged: _members_changed,
     ev.ClaimReminder: _claim_reminder,
     ev.CompleteFollowUp: _complete_follow_up,
     ev.MoveFollowUp: _move_follow_up,

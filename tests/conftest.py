@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from tests.support import netguard
@@ -13,6 +15,8 @@ __all__ = ["azurite", "blob_container_name"]
 def pytest_configure(config: pytest.Config) -> None:
     # Installed before collection, so imports at collection time are covered too.
     netguard.install()
+    # The Agents SDK warns on every unauthenticated turn; the app keeps it at ERROR as well.
+    logging.getLogger("microsoft_agents").setLevel(logging.ERROR)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

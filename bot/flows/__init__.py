@@ -13,11 +13,11 @@ from cards.help import help_card
 
 
 async def _help(_: Context, press: Press) -> Card:
-    return help_card(press.texts)
+    return help_card(press.texts, press.bot_name)
 
 
 async def _help_command(_: Context, press: Press, __: str) -> Card:
-    return help_card(press.texts)
+    return help_card(press.texts, press.bot_name)
 
 
 def routes() -> dict[str, Route]:
@@ -26,6 +26,7 @@ def routes() -> dict[str, Route]:
         verbs.HELP: Route(_help),
         verbs.SETUP_OPEN: Route(setup.open_setup),
         verbs.SETUP_SAVE: Route(setup.save_setup, setup.refused),
+        verbs.SETUP_PRIVATE: Route(setup.set_up_privately),
         verbs.PREP_KEYWORDS: Route(preparation.choose_keywords, preparation.choose_refused),
         verbs.PREP_REMIND: Route(preparation.remind, preparation.status_refused),
         verbs.PREP_SHARE: Route(preparation.share, preparation.status_refused),

@@ -3,7 +3,7 @@ and a small context of the services it may use. Built once in ``app.create_app``
 see the SDK's ``TurnContext`` or the bot object.
 
 A ``Route`` pairs a flow with how a refusal of its event is shown: ``refused(ctx, press, latest,
-message)`` renders the card the person pressed again, from the state the event was refused
+refusal)`` renders the card the person pressed again, from the state the event was refused
 against (``None`` for a conversation not made yet), with the refusal on top and what they typed
 kept. It is called only for people who take part in that conversation; everyone else, and a
 route without one, gets a plain message card.
@@ -26,6 +26,7 @@ from cards.common import Card
 from cards.texts import Texts
 from dialogs.concept import Concept
 from dialogs.conversation import Conversation, Person
+from dialogs.errors import DomainError
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class Press:
     request_id: str
     texts: Texts
     data: dict[str, Any]
+    message_id: str = ""  # the message whose card was pressed (to edit it for everyone)
+    bot_name: str = "Samtaleguide"  # the bot's name as this chat shows it
 
 
 @dataclass(frozen=True)
@@ -51,8 +54,8 @@ class Context:
 
 
 Flow = Callable[[Context, Press], Awaitable[Card]]
-RefusalView = Callable[[Context, Press, Conversation | None, str], Awaitable[Card]]
-Command = Callable[[Context, Press, str], Awaitable[Card | str | None]]
+RefusalView = Callable[[Context, Press, Conversation | None, DomainError], Awaitable[Card]]
+Command = Callable[[Context, Press, str], Awaitable[Card | list[Card] | str | None]]
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,11 @@ from bot.flows.context import Context, Press
 from bot.payload import id_field, text_field
 from cards import verbs
 from cards.common import Card
-from cards.errors import message_card
+from cards.errors import message_card, refusal_message
 from cards.follow_up import DUE_INPUT, follow_up_card
 from dialogs import events as ev
 from dialogs.conversation import Conversation
-from dialogs.errors import UnknownItem
+from dialogs.errors import DomainError, UnknownItem
 
 
 def _agreement_id(press: Press) -> str:
@@ -56,7 +56,10 @@ async def move(ctx: Context, press: Press) -> Card:
     return await _apply(ctx, press, done=False)
 
 
-async def refused(ctx: Context, press: Press, latest: Conversation | None, message: str) -> Card:
+async def refused(
+    ctx: Context, press: Press, latest: Conversation | None, refusal: DomainError
+) -> Card:
+    message = refusal_message(refusal, press.texts)
     agreement_id = press.data.get(verbs.DATA_AGREEMENT)
     if latest is None or not isinstance(agreement_id, str):
         return message_card(message)

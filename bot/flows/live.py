@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.conversations import Refused, resolve_actor
+from bot.flows.chats import home_audience
 from bot.flows.context import Context, Press, Route
 from bot.payload import BadPayload, bool_field, id_field, int_field, text_field
 from cards import verbs
@@ -35,8 +36,8 @@ from cards.live import (
 from cards.status import status_card
 from dialogs import events as ev
 from dialogs.access import member
-from dialogs.conversation import Conversation
-from dialogs.errors import UnknownItem
+from dialogs.conversation import Conversation, Person
+from dialogs.errors import DomainError, NotPrivate, UnknownItem, Unprepared
 
 Data = dict[str, Any]
 # (presser's participant id, card data, invoke activity id) -> the domain event
@@ -49,14 +50,17 @@ class LivePress:
     done: str | None = None  # the text key confirming success to the presser
     keeps_typed: bool = False  # on a refusal, put what was typed back into the form
     editing_key: str | None = None  # the data key of an agreement whose edit form stays open
+    checks_audience: bool = False  # the event carries who reads the conversation's chat now
 
     async def run(self, ctx: Context, press: Press) -> Card:
-        changed = await ctx.conversations.change(
-            id_field(press.data, verbs.DATA_CONVERSATION),
-            press.person,
-            lambda actor: self.build(actor, press.data, press.request_id),
-            ctx.clock(),
-        )
+        conversation_id = id_field(press.data, verbs.DATA_CONVERSATION)
+        audience = await _audience(ctx, conversation_id) if self.checks_audience else None
+
+        def event(actor: str) -> ev.Event:
+            built = self.build(actor, press.data, press.request_id)
+            return replace(built, audience=audience) if isinstance(built, ev.Finish) else built
+
+        changed = await ctx.conversations.change(conversation_id, press.person, event, ctx.clock())
         ctx.outbox.after(changed.conversation, changed.effects, press.texts)
         message = press.texts.get(self.done) if self.done else None
         return live_card(
@@ -69,8 +73,11 @@ class LivePress:
         )
 
     async def refused(
-        self, ctx: Context, press: Press, latest: Conversation | None, message: str
+        self, ctx: Context, press: Press, latest: Conversation | None, refusal: DomainError
     ) -> Card:
+        message = refusal_message(refusal, press.texts)
+        if isinstance(refusal, NotPrivate):
+            message += " " + press.texts.get("private.finish")
         if latest is None:
             return message_card(message)
         editing = press.data.get(self.editing_key) if self.editing_key else None
@@ -87,6 +94,12 @@ class LivePress:
 
     def route(self) -> Route:
         return Route(self.run, self.refused)
+
+
+async def _audience(ctx: Context, conversation_id: str) -> tuple[Person, ...] | None:
+    """Who reads the conversation's chat now (starting and finishing check it)."""
+    conversation = await ctx.conversations.get(conversation_id)
+    return await home_audience(ctx, conversation_id, conversation.kind)
 
 
 def _move(step: int) -> Build:
@@ -167,15 +180,22 @@ edit_agreement = LivePress(
     _edit, "live.updated_agreement", keeps_typed=True, editing_key=verbs.DATA_AGREEMENT
 )
 remove_agreement = LivePress(_remove, "live.removed_agreement")
-finish = LivePress(_finish, "live.finished", keeps_typed=True)
+finish = LivePress(_finish, "live.finished", keeps_typed=True, checks_audience=True)
 
 
 async def start(ctx: Context, press: Press) -> Card:
-    """``live.start``: the leader opens the live conversation; the card is posted in the chat."""
+    """``live.start``: the leader opens the live conversation; the card is posted in the chat.
+    Who reads the chat is checked now (a MUS or LUS only between the two of them), and with
+    people unprepared it asks first (``force`` once the leader confirmed)."""
+    conversation_id = id_field(press.data, verbs.DATA_CONVERSATION)
+    audience = await _audience(ctx, conversation_id)
+    force = bool_field(press.data, verbs.DATA_FORCE)
     changed = await ctx.conversations.change(
-        id_field(press.data, verbs.DATA_CONVERSATION),
+        conversation_id,
         press.person,
-        lambda actor: ev.StartLive(actor, request_id=press.request_id),
+        lambda actor: ev.StartLive(
+            actor, force=force, audience=audience, request_id=press.request_id
+        ),
         ctx.clock(),
     )
     ctx.outbox.after(changed.conversation, changed.effects, press.texts)
@@ -183,11 +203,24 @@ async def start(ctx: Context, press: Press) -> Card:
 
 
 async def start_refused(
-    ctx: Context, press: Press, latest: Conversation | None, message: str
+    ctx: Context, press: Press, latest: Conversation | None, refusal: DomainError
 ) -> Card:
+    """Starting refused: the status card says why. With people unprepared it asks whether to
+    start anyway; where others read along a MUS or LUS, it says who and what to do."""
+    message = refusal_message(refusal, press.texts)
     if latest is None:
         return message_card(message)
-    return status_card(latest, press.texts, message=message, success=False)
+    if isinstance(refusal, NotPrivate):
+        message += " " + press.texts.get("private.start")
+    delivery = await ctx.deliveries.get(latest.id)
+    return status_card(
+        latest,
+        press.texts,
+        message=message,
+        success=False,
+        unreachable=delivery.unreachable,
+        ask_start=isinstance(refusal, Unprepared),
+    )
 
 
 async def start_command(ctx: Context, press: Press, _: str) -> Card | str:
@@ -199,8 +232,7 @@ async def start_command(ctx: Context, press: Press, _: str) -> Card | str:
     try:
         return await start(ctx, press)
     except Refused as refused:
-        message = refusal_message(refused.refusal, press.texts)
-        return await start_refused(ctx, press, refused.latest, message)
+        return await start_refused(ctx, press, refused.latest, refused.refusal)
 
 
 async def open_agreement(ctx: Context, press: Press) -> Card:

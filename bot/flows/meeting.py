@@ -12,10 +12,13 @@ from cards.status import status_card
 
 
 async def meeting_started(ctx: Context, press: Press) -> Card | None:
+    """The status card (kept current as people prepare), with the meeting's news."""
     conversation = await ctx.conversations.current_for_chat(press.chat.conversation_id)
     if conversation is None or conversation.phase != "preparation":
         return None
-    return status_card(conversation, press.texts, message=press.texts.get("meeting.started"))
+    card = status_card(conversation, press.texts, message=press.texts.get("meeting.started"))
+    await ctx.outbox.show_status(conversation, press.chat, card)
+    return None
 
 
 async def meeting_ended(ctx: Context, press: Press) -> Card | None:

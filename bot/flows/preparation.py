@@ -7,12 +7,14 @@ from bot.flows.context import Context, Press
 from bot.payload import choices_field, id_field, text_field
 from cards import verbs
 from cards.common import Card
-from cards.errors import message_card
+from cards.errors import message_card, refusal_message
+from cards.live import live_card
 from cards.preparation import INPUT_KEYWORDS, note_input, preparation_card
 from cards.status import status_card
 from dialogs.access import member
 from dialogs.conversation import Conversation
 from dialogs.effects import SendReminders
+from dialogs.errors import DomainError
 from dialogs.events import ChooseKeywords, RemindUnprepared, ShareKeywords
 
 
@@ -49,8 +51,9 @@ async def choose_keywords(ctx: Context, press: Press) -> Card:
 
 
 async def choose_refused(
-    ctx: Context, press: Press, latest: Conversation | None, message: str
+    ctx: Context, press: Press, latest: Conversation | None, refusal: DomainError
 ) -> Card:
+    message = refusal_message(refusal, press.texts)
     if latest is None:
         return message_card(message)
     actor = resolve_actor(latest, press.person)
@@ -94,8 +97,9 @@ async def show_status(ctx: Context, press: Press) -> Card:
 
 
 async def status_refused(
-    ctx: Context, press: Press, latest: Conversation | None, message: str
+    ctx: Context, press: Press, latest: Conversation | None, refusal: DomainError
 ) -> Card:
+    message = refusal_message(refusal, press.texts)
     if latest is None:
         return message_card(message)
     return await _status(ctx, press, latest, message, success=False)
@@ -119,9 +123,25 @@ async def _status(
     )
 
 
-async def status_command(ctx: Context, press: Press, _: str) -> Card | str:
-    """Text ``status``: the status card of this chat's current conversation."""
-    conversation = await ctx.conversations.current_for_chat(press.chat.conversation_id)
-    if conversation is None:
-        return press.texts.get("status.none")
-    return await _status(ctx, press, conversation)
+async def status_command(ctx: Context, press: Press, _: str) -> list[Card] | str | None:
+    """Text ``status``: in a group chat, the status card of its current conversation (posted, and
+    kept current as people prepare); in a 1:1 chat, the person's own conversations under way:
+    the status card of those they lead, their preparation card (or live view) of the others."""
+    if press.chat.is_group:
+        conversation = await ctx.conversations.current_for_chat(press.chat.conversation_id)
+        if conversation is None:
+            return press.texts.get("status.none")
+        await ctx.outbox.show_status(
+            conversation, press.chat, await _status(ctx, press, conversation)
+        )
+        return None
+    cards = []
+    for conversation in await ctx.conversations.under_way_for(press.person):
+        actor = resolve_actor(conversation, press.person)
+        if member(conversation, actor).leads:
+            cards.append(await _status(ctx, press, conversation))
+        elif conversation.phase == "live":
+            cards.append(live_card(conversation, ctx.concept, press.texts, viewer=actor))
+        else:
+            cards.append(preparation_card(conversation, ctx.concept, press.texts, actor))
+    return cards or press.texts.get("status.none_personal")

@@ -13,21 +13,23 @@ from dataclasses import replace
 from typing import Any
 
 from bot.conversations import new_id, resolve_actor
-from bot.deliveries import with_home
+from bot.deliveries import Message, with_home
+from bot.flows.chats import audience_of
 from bot.flows.context import Context, Press
 from bot.payload import BadPayload, bool_field, choices_field, id_field, int_field, text_field
+from bot.replies import card_message
 from cards import setup as inputs
 from cards import verbs
-from cards.common import Card
-from cards.errors import message_card
-from cards.setup import setup_card
+from cards.common import Card, plain
+from cards.errors import message_card, refusal_message
+from cards.setup import private_only_card, setup_card
 from cards.status import status_card
 from dialogs.access import leader
 from dialogs.concept import Concept
 from dialogs.conversation import Conversation, Person
-from dialogs.errors import InvalidField, WrongPhase
+from dialogs.errors import DomainError, InvalidField, NotPrivate, WrongPhase
 from dialogs.events import SaveSetup
-from dialogs.transitions import new_conversation
+from dialogs.transitions import MAX_NAMED, PRIVATE_KINDS, new_conversation
 from storage.keys import place_of
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -42,11 +44,17 @@ def kind_of(value: Any) -> str:
 
 
 async def _roster(ctx: Context, press: Press) -> list[Person]:
-    return await ctx.teams.members(press.chat) if press.chat.is_group else []
+    """The people in the chat (bots aside); none in a 1:1 chat, where only the leader reads."""
+    return list(await audience_of(ctx, press.chat) or ())
+
+
+def _private_only(press: Press, kind: str, message: str) -> Card:
+    return private_only_card(press.texts, kind, message)
 
 
 async def open_setup(ctx: Context, press: Press) -> Card:
-    """``setup.open``: a fresh setup card, or the stored setup for the leader to edit."""
+    """``setup.open``: a fresh setup card, or the stored setup for the leader to edit. A MUS or
+    LUS is not even offered where others read along (the chat has more than the two of them)."""
     kind = kind_of(press.data.get(verbs.DATA_KIND) or "GRUS")
     if not press.data.get(verbs.DATA_CONVERSATION):
         return await _setup_card(ctx, press, kind, None)
@@ -68,11 +76,14 @@ async def _setup_card(
 ) -> Card:
     if not press.chat.is_group and kind == "GRUS":
         return message_card(press.texts.get("setup.where_grus"))
+    roster = await _roster(ctx, press)
+    if kind in PRIVATE_KINDS and len(roster) > 2:
+        return _private_only(press, kind, press.texts.get("private.here", kind=kind))
     return setup_card(
         ctx.concept,
         press.texts,
         kind=kind,
-        roster=await _roster(ctx, press),
+        roster=roster,
         conversation=conversation,
         people_picker=not press.chat.is_group,
         message=message,
@@ -83,6 +94,18 @@ async def _setup_card(
 async def new_command(ctx: Context, press: Press, kind: str) -> Card:
     """Text ``ny GRUS`` / ``ny MUS`` / ``ny LUS``: the setup card."""
     return await _setup_card(ctx, press, kind, None)
+
+
+async def set_up_privately(ctx: Context, press: Press) -> Card:
+    """``setup.private``: the setup card of a MUS or LUS, sent to the presser's own 1:1 chat with
+    the bot (where they pick the employee with the people picker); nothing is created yet."""
+    kind = kind_of(press.data.get(verbs.DATA_KIND))
+    if kind not in PRIVATE_KINDS:
+        raise BadPayload("only a MUS or LUS is set up privately")
+    chat = await ctx.teams.open_personal_chat(press.chat, press.person.user_id)
+    card = setup_card(ctx.concept, press.texts, kind=kind, roster=[], people_picker=True)
+    await ctx.teams.send(chat, card_message(card))
+    return message_card(press.texts.get("private.sent"), error=False)
 
 
 def _event(press: Press, actor: str, people: dict[str, Person], concept: Concept) -> SaveSetup:
@@ -126,18 +149,19 @@ async def save_setup(ctx: Context, press: Press) -> Card:
     """``setup.save``: validate, store (one write), answer with the status card, then prompt."""
     texts = press.texts
     existing_id = str(press.data.get(verbs.DATA_CONVERSATION) or "")
-    people = {p.user_id: p for p in await _roster(ctx, press)}
+    audience = await audience_of(ctx, press.chat)
+    people = {p.user_id: p for p in audience or ()}
     now = ctx.clock()
     if existing_id:
         changed = await ctx.conversations.change(
             existing_id,
             press.person,
-            lambda actor: _event(press, actor, people, ctx.concept),
+            lambda actor: replace(_event(press, actor, people, ctx.concept), audience=audience),
             now,
         )
         message = texts.get("setup.saved_edit")
     else:
-        event = _event(press, press.person.user_id, people, ctx.concept)
+        event = replace(_event(press, press.person.user_id, people, ctx.concept), audience=audience)
         others = frozenset(p.user_id for p in event.participants) - {press.person.user_id}
         previous = await ctx.conversations.previous_for(
             press.chat.conversation_id, event.kind, others
@@ -164,15 +188,30 @@ async def save_setup(ctx: Context, press: Press) -> Card:
             create=fresh,
         )
         message = texts.get("setup.saved")
-    ctx.outbox.after(changed.conversation, changed.effects, texts)
-    return status_card(changed.conversation, texts, message=message)
+    conversation = changed.conversation
+    ctx.outbox.after(conversation, changed.effects, texts)
+    outsiders = [p.name for p in audience or () if p.user_id in conversation.onlookers]
+    if outsiders:
+        shown = ", ".join(plain(name) for name in outsiders[:MAX_NAMED])
+        more = f" (+{len(outsiders) - MAX_NAMED})" if len(outsiders) > MAX_NAMED else ""
+        message += " " + texts.get("setup.not_taking_part", names=shown + more)
+    if press.message_id and press.chat.is_group:
+        pressed = Message(press.chat, press.message_id)
+        ctx.outbox.tasks.spawn(ctx.outbox.keep_status(conversation, pressed, texts))
+    return status_card(conversation, texts, message=message)
 
 
-async def refused(ctx: Context, press: Press, latest: Conversation | None, message: str) -> Card:
-    """A refused setup: the setup card again, with what the leader typed kept."""
+async def refused(
+    ctx: Context, press: Press, latest: Conversation | None, refusal: DomainError
+) -> Card:
+    """A refused setup: the setup card again, with what the leader typed kept; a MUS or LUS
+    refused because others read along: why, and the way to set it up privately."""
     kind = (
         latest.kind
         if latest
         else kind_of(press.data.get(inputs.INPUT_KIND) or press.data.get(verbs.DATA_KIND))
     )
+    message = refusal_message(refusal, press.texts)
+    if isinstance(refusal, NotPrivate):
+        return _private_only(press, kind, message)
     return await _setup_card(ctx, press, kind, latest, message=message, values=press.data)

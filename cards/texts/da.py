@@ -10,8 +10,8 @@ TEXTS: dict[str, str] = {
     ),
     "greeting.group": (
         "Hej alle sammen! Jeg er Samtaleguide. Jeg hjælper jer gennem jeres udviklingssamtale – "
-        "fra forberedelsen til den aftalte udviklingsplan. Skriv »@Samtaleguide hjælp« for at "
-        "se, hvad jeg kan."
+        "fra forberedelsen til den aftalte udviklingsplan. Skriv »@{bot} hjælp« for at se, hvad "
+        "jeg kan – i en gruppechat får jeg kun de beskeder, hvor I nævner mig."
     ),
     "help.title": "Samtaleguide – udviklingssamtaler trin for trin",
     "help.intro": (
@@ -189,7 +189,6 @@ TEXTS: dict[str, str] = {
     "live.finished": "Samtalen er afsluttet. Tak for en god samtale!",
     "live.follow_up_hint": "Opfølgning (dato)",
     "live.value_hint": "Værdi for den enkelte, arbejdsfællesskabet og/eller borgerne (valgfrit)",
-    "live.readonly": "Du deltager ikke i samtalen og kan kun se kortet.",
     "live.refresh_note": "Kortet opdateres automatisk for op til 60 personer; ellers tryk »Opdatér«.",
     "live.confidentiality": "Fortrolighed: hvad må videregives, og til hvem?",
     "live.confidentiality_hint": "Fx »Aftale 2 må deles med uddannelseskoordinatoren«. Lad feltet stå tomt, hvis intet må videregives.",
@@ -237,4 +236,26 @@ TEXTS: dict[str, str] = {
     "live.keywords_plain": "Jeres stikord",
     "meeting.started": "Mødet er begyndt. Lederen kan starte samtalekortet her med »Start samtalen«.",
     "meeting.ended": "Mødet er slut, men samtalen er ikke afsluttet. Lederen kan trykke »Afslut samtalen« på samtalekortet, så udviklingsplanen bliver lavet.",
+    "error.not_private": "En {kind} er fortrolig mellem jer to og holdes kun, hvor ingen andre kan læse med. I denne chat er også: {names}.",
+    "error.audience_unknown": "Jeg kan ikke se, hvem der er med i chatten lige nu, så jeg kan ikke sikre, at ingen andre læser med. Prøv igen om lidt.",
+    "error.unprepared": "{count} har ikke valgt stikord endnu. Vil du starte alligevel?",
+    "private.title": "{kind} holdes privat",
+    "private.how": "Opret samtalen i din private chat med mig: der vælger du medarbejderen, og I arbejder hver i jeres private chat med mig. Eller hold den i en chat, hvor kun I to er med.",
+    "private.here": "En {kind} kan ikke holdes her, fordi andre i chatten kan læse med.",
+    "private.create": "Opret den i min private chat",
+    "private.sent": "Jeg har sendt opsætningen til din private chat med mig (Samtaleguide). Fortsæt dér.",
+    "private.start": "Fjern dem fra chatten, eller flyt samtalen til en chat, hvor kun I to er med, og tryk så »Start samtalen« igen.",
+    "private.finish": "Fjern dem fra chatten, og tryk så »Afslut samtalen« igen. Samtalekortet viser ikke mere, før I er alene.",
+    "start.anyway": "Start alligevel",
+    "start.wait": "De kan nå at vælge stikord, indtil samtalen starter. Du kan påminde dem med »Påmind dem, der mangler«.",
+    "outsider.title": "{kind} – samtalen er i gang",
+    "outsider.with": "Deltagere: {names}",
+    "outsider.only": "Kun deltagerne ser noter, stikord og aftaler.",
+    "outsider.mine": "Vis mit samtalekort",
+    "outsider.not_yours": "Du deltager ikke i denne samtale, så du kan ikke se den.",
+    "status.onlookers": "{count} andre i chatten deltager ikke; de ser kun, at samtalen er i gang.",
+    "setup.onlookers_note": "Dem i chatten, du ikke vælger som deltagere, ser kun, at en GRUS er i gang, og hvem der deltager – aldrig noter, stikord eller aftaler.",
+    "setup.not_taking_part": "Deltager ikke (ser kun, at samtalen er i gang): {names}.",
+    "status.none_personal": "Du har ingen samtaler under forberedelse lige nu.",
+    "help.mention": "I en gruppechat eller mødechat skal du nævne mig med @{bot} foran kommandoen, fx »@{bot} status«, ellers får jeg ikke beskeden.",
 }

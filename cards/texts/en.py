@@ -10,7 +10,8 @@ TEXTS: dict[str, str] = {
     ),
     "greeting.group": (
         "Hi everyone! I'm Samtaleguide. I guide your development conversation – from "
-        "preparation to the agreed development plan. Type “@Samtaleguide help” to see what I can do."
+        "preparation to the agreed development plan. Type “@{bot} help” to see what I can do – "
+        "in a group chat I only get the messages that mention me."
     ),
     "help.title": "Samtaleguide – development conversations step by step",
     "help.intro": (
@@ -184,7 +185,6 @@ TEXTS: dict[str, str] = {
     "live.finished": "The conversation is finished. Thank you!",
     "live.follow_up_hint": "Follow-up (date)",
     "live.value_hint": "Value for the person, the work community and/or the citizens (optional)",
-    "live.readonly": "You don't take part in this conversation and can only view the card.",
     "live.refresh_note": "The card refreshes by itself for up to 60 people; otherwise press “Refresh”.",
     "live.confidentiality": "Confidentiality: what may be passed on, and to whom?",
     "live.confidentiality_hint": "E.g. “Agreement 2 may be shared with the training coordinator”. Leave empty if nothing may be passed on.",
@@ -232,4 +232,26 @@ TEXTS: dict[str, str] = {
     "live.keywords_plain": "Your keywords",
     "meeting.started": "The meeting has started. The leader can start the conversation card here with “Start the conversation”.",
     "meeting.ended": "The meeting has ended, but the conversation isn't finished. The leader can press “Finish the conversation” on the conversation card so the development plan is made.",
+    "error.not_private": "A {kind} is confidential between the two of you and is held only where nobody else can read along. Also in this chat: {names}.",
+    "error.audience_unknown": "I can't see who is in the chat right now, so I can't make sure nobody else reads along. Please try again shortly.",
+    "error.unprepared": "{count} have not chosen keywords yet. Start anyway?",
+    "private.title": "{kind} is held in private",
+    "private.how": "Set the conversation up in your private chat with me: you pick the employee there, and each of you works in your own private chat with me. Or hold it in a chat with only the two of you.",
+    "private.here": "A {kind} cannot be held here, because others in the chat can read along.",
+    "private.create": "Set it up in my private chat",
+    "private.sent": "I have sent the setup to your private chat with me (Samtaleguide). Continue there.",
+    "private.start": "Remove them from the chat, or move the conversation to a chat with only the two of you, then press “Start the conversation” again.",
+    "private.finish": "Remove them from the chat, then press “Finish the conversation” again. The conversation card shows nothing more until you are on your own.",
+    "start.anyway": "Start anyway",
+    "start.wait": "They can choose keywords until the conversation starts. You can remind them with “Remind those missing”.",
+    "outsider.title": "{kind} – the conversation is under way",
+    "outsider.with": "Taking part: {names}",
+    "outsider.only": "Only those taking part see notes, keywords and agreements.",
+    "outsider.mine": "Show my conversation card",
+    "outsider.not_yours": "You do not take part in this conversation, so you cannot see it.",
+    "status.onlookers": "{count} others in the chat do not take part; they only see that the conversation is under way.",
+    "setup.onlookers_note": "People in the chat you do not pick as participants only see that a GRUS is under way and who takes part – never notes, keywords or agreements.",
+    "setup.not_taking_part": "Not taking part (they only see that the conversation is under way): {names}.",
+    "status.none_personal": "You have no conversations in preparation right now.",
+    "help.mention": "In a group or meeting chat, mention me with @{bot} before the command, e.g. “@{bot} status”, or I won't get the message.",
 }

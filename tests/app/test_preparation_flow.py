@@ -259,6 +259,8 @@ async def test_the_leader_edits_the_setup_until_the_conversation_starts(
     assert len(updates) == 4  # everyone else's card was refreshed in place
     assert all("Ny ordlyd?" in card_text(card_of(r.json)) for r in updates)
 
-    await client.press(group, LEADER, "live.start", {"conversation": conversation_id})
+    await client.press(
+        group, LEADER, "live.start", {"conversation": conversation_id, "force": True}
+    )
     status, card = await client.press(group, LEADER, "setup.save", edited)
     assert status == 200 and "ikke lade sig gøre på dette tidspunkt" in card_text(card)

@@ -63,23 +63,51 @@ async def test_retention_deletes_conversations_and_their_plans(
     assert await documents.versions(old) == []
 
 
-async def test_a_person_is_erased_on_request(
+async def test_a_person_is_erased_on_request_from_every_stored_byte(
     client: Client, server: BotServer, connector: ConnectorStandIn
 ) -> None:
-    conversation_id = await finished_grus(client, server, connector, "forget")
+    """The person took part in a finished GRUS (responsible for an agreement, author of a note,
+    named in others' texts), is in the "opfølgning fra sidst" of the group's next GRUS without
+    taking part in it, and made the last change of a third, live one. After ``manage.py forget``
+    no stored byte (conversations, the bot's records, documents) holds their name or ids, and
+    what the group wrote stays."""
     target = MEMBERS[0]
-    raw_before = (
-        (server.settings.local_storage_dir / "conversations").read_bytes() if False else b""
+    conversation_id = await finished_grus(client, server, connector, "forget")
+    group = Chat("19:forget@thread.v2", True, connector.service_url)
+    others = [m for m in MEMBERS if m != target]
+    next_setup = {
+        "conversation": "",
+        "kind": "GRUS",
+        "participants": ",".join(m.id for m in others),
+        "date": "2099-12-01",
+    }
+    _, card = await client.press(group, LEADER, "setup.save", next_setup)
+    next_id = str(card["actions"][0]["data"]["conversation"])
+    stored, _ = await server.parts.store.load(f"conversations/{next_id}")
+    assert stored.previous is not None and stored.participant(target.id) is None
+    third = Chat("19:forget-live@thread.v2", True, connector.service_url)
+    live_id = await prepared_grus(client, (server,), connector, third)
+    data = {"conversation": live_id}
+    await client.press(third, LEADER, "live.start", data)
+    await client.press(
+        third,
+        MEMBERS[1],
+        "agreement.add",
+        {**data, **agreement(1), "new.who": f"{target.name} og resten af gruppen"},
     )
-    del raw_before
+    await client.press(
+        third, target, "note.add", {**data, "note.perspective": "adfaerd", "note.text": "Min note"}
+    )
+    await server.settle()
+    root = server.settings.local_storage_dir
 
-    def stored_plans() -> list[Path]:
-        root = server.settings.local_storage_dir / "documents"
-        return [p for p in root.rglob("*") if conversation_id in str(p) and p.is_file()]
+    def every_stored_byte() -> bytes:
+        return b"\n".join(p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file())
 
-    assert stored_plans()
+    traces = (target.name, target.id, target.aad)
+    assert all(t.encode() in every_stored_byte() for t in traces)
     await server.stop()  # the CLI works on the same stores, as an admin would run it
-    env = {**os.environ, "LOCAL_STORAGE_DIR": str(server.settings.local_storage_dir)}
+    env = {**os.environ, "LOCAL_STORAGE_DIR": str(root)}
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "manage.py",
@@ -92,17 +120,20 @@ async def test_a_person_is_erased_on_request(
     )
     out, err = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode == 0, err.decode()
-    assert "erased from 1 conversation" in out.decode()
+    assert "erased from 3 conversation" in out.decode()
 
-    files = list((server.settings.local_storage_dir / "conversations").glob("*.json"))
-    stored = "\n".join(f.read_text(encoding="utf-8") for f in files)
-    assert target.name not in stored and target.id not in stored and target.aad not in stored
-    (kept,) = [f for f in files if f.name.startswith("conversations%")]
-    data = json.loads(kept.read_text(encoding="utf-8"))["record"]
-    names = [p["name"] for p in data["participants"]]
+    everything = every_stored_byte()
+    for trace in traces:
+        assert trace.encode() not in everything, trace
+    files = {p.name: p for p in (root / "conversations").glob("*.json")}
+    first = json.loads(files[f"conversations%{conversation_id}.json"].read_text())["record"]
+    names = [p["name"] for p in first["participants"]]
     assert ERASED_NAME in names and MEMBERS[1].name in names
-    assert data["agreements"][0]["responsible"] == ERASED_NAME
-    assert data["notes"][0]["text"] == "Fælles note"  # what the group wrote together stays
-    assert not list(
-        (server.settings.local_storage_dir / "documents").rglob(f"*{conversation_id}*/*.docx")
-    )
+    assert first["agreements"][0]["responsible"] == ERASED_NAME
+    assert first["notes"][0]["text"] == "Fælles note"  # what the group wrote together stays
+    later = json.loads(files[f"conversations%{next_id}.json"].read_text())["record"]
+    assert later["previous"]["agreements"][0]["responsible"] == ERASED_NAME
+    live = json.loads(files[f"conversations%{live_id}.json"].read_text())["record"]
+    assert live["live"]["last_actor"].startswith("erased-")
+    assert live["agreements"][0]["who"] == f"{ERASED_NAME} og resten af gruppen"
+    assert not list((root / "documents").rglob(f"*{conversation_id}*/*.docx"))

@@ -55,6 +55,7 @@ from cards.setup import (
     INPUT_WALK,
     INPUT_WORKPLACE,
     extra_inputs,
+    private_only_card,
     setup_card,
     wording_input,
 )
@@ -63,7 +64,7 @@ from cards.texts import Texts
 from dialogs import events as ev
 from dialogs.concept import Concept, default_concept_path, load_concept
 from dialogs.conversation import Conversation, Person, PreviousPlan
-from dialogs.errors import DomainError
+from dialogs.errors import DomainError, NotPrivate
 from dialogs.text import LIMITS
 from dialogs.transitions import (
     MAX_AGREEMENTS,
@@ -431,6 +432,9 @@ def _cards(concept: Concept) -> dict[str, Callable[[], Card]]:
         "setup MUS people picker": lambda: setup_card(
             c, DA, kind="MUS", roster=[], people_picker=True
         ),
+        "setup refused: not private": lambda: private_only_card(
+            DA, "MUS", refusal_message(NotPrivate("x", names="Anne, Bo", kind="MUS"), DA)
+        ),
         "setup refusal with typed values": lambda: setup_card(
             c,
             DA,
@@ -517,7 +521,8 @@ def _cards(concept: Concept) -> dict[str, Callable[[], Card]]:
 
 CARD_NAMES = [
     "help da", "help en", "setup new GRUS, roster of 12", "setup new GRUS en", "setup new LUS",
-    "setup edit", "setup MUS people picker", "setup refusal with typed values",
+    "setup edit", "setup MUS people picker", "setup refused: not private",
+    "setup refusal with typed values",
     "preparation fresh", "preparation fresh en", "preparation extras, reworded, puslespil",
     "preparation keywords chosen", "preparation shared keywords", "preparation locked after start",
     "preparation refusal with values", "preparation, stranger",

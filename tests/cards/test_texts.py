@@ -73,7 +73,7 @@ def assembled_keys() -> set[str]:
         for _, cls in inspect.getmembers(errors, inspect.isclass)
         if issubclass(cls, errors.DomainError)
     }
-    codes.add("not_found")  # bot.conversations.ConversationNotFound
+    codes |= {"not_found", "audience_unknown"}  # ConversationNotFound, AudienceUnknown (bot)
     reasons = _keyword_literals("reason")
     fields = _keyword_literals("field") | set(LIMITS)
     return (

@@ -18,6 +18,7 @@ from dialogs.effects import (
     SendPrompts,
     SendReminders,
     UpdateLiveCard,
+    UpdateStatusCard,
 )
 from dialogs.errors import (
     AlreadyDone,
@@ -79,7 +80,7 @@ def prepared(concept: Concept) -> Conversation:
 
 def in_live(concept: Concept, **setup: object) -> Conversation:
     conv = run(in_setup(concept), setup_event(**setup), concept)
-    return run(conv, ev.StartLive(LEADER.user_id), concept)
+    return run(conv, ev.StartLive(LEADER.user_id, force=True), concept)
 
 
 def closed(concept: Concept) -> Conversation:
@@ -216,7 +217,7 @@ def test_editing_setup_prompts_only_newcomers_and_refreshes_the_others_cards(
     newcomer = Person("u-9", "Ny Kollega")
     conv2, effects = apply(conv, setup_event(participants=(*MEMBERS, newcomer)), concept, NOW)
     kept = tuple(p.user_id for p in conv.participants)
-    assert effects == (SendPrompts(("u-9",)), RefreshPrompts(kept))
+    assert effects == (SendPrompts(("u-9",)), RefreshPrompts(kept), UpdateStatusCard())
     assert conv2.participant("u-9") is not None
 
 
@@ -229,9 +230,11 @@ def test_keywords_are_stored_in_concept_order_and_shared_when_all_have_chosen(
         conv, effects = apply(
             conv, ev.ChooseKeywords(uid, ("Senior", "Motivation", "Mod")), concept, NOW
         )
-        assert effects == ()
+        assert effects == (UpdateStatusCard(),)  # one more has prepared
+    _, again = apply(conv, ev.ChooseKeywords(ids[0], KW), concept, NOW)
+    assert again == ()  # a change of mind changes nobody's status
     conv, effects = apply(conv, ev.ChooseKeywords(ids[-1], KW), concept, NOW)
-    assert effects == (PostKeywordSummary(),)
+    assert effects == (UpdateStatusCard(), PostKeywordSummary())
     assert conv.participant(ids[0]).keywords == ("Motivation", "Senior", "Mod")  # type: ignore[union-attr]
     assert conv.keywords_shared_at is not None
 
@@ -254,7 +257,10 @@ def test_remind_targets_only_the_unprepared(concept: Concept) -> None:
 def test_live_walk_and_agreements(concept: Concept) -> None:
     conv, effects = apply(prepared(concept), ev.StartLive(LEADER.user_id), concept, NOW)
     everyone = tuple(p.user_id for p in conv.participants)
-    assert (conv.phase, effects) == ("live", (PostLiveCard(), RefreshPrompts(everyone)))
+    assert (conv.phase, effects) == (
+        "live",
+        (PostLiveCard(), RefreshPrompts(everyone), UpdateStatusCard()),
+    )
     conv, effects = apply(conv, ev.Move(LEADER.user_id, to=1, expected=0), concept, NOW)
     assert conv.live.position == 1 and effects == (UpdateLiveCard(),)
     conv = run(conv, ev.AddAgreement("u-2", AGREEMENT, request_id="r1"), concept)

@@ -376,7 +376,7 @@ def empty_lus(concept: Concept) -> Conversation:
     )
     setup = ev.SaveSetup(boss.user_id, kind="LUS", participants=(Person("u-l", "Lars Leder"),))
     conv = run(conv, setup, concept)
-    conv = run(conv, ev.StartLive(boss.user_id), concept)
+    conv = run(conv, ev.StartLive(boss.user_id, force=True), concept)
     return run(conv, ev.Finish(boss.user_id), concept)
 
 
