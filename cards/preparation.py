@@ -11,9 +11,10 @@ It is built to fit on about two screens of a Teams card (about 500 px wide), in 
    as the leader worded them (du or I form) and, once shared, everyone's keywords;
 4. the viewer's part, in one of three states:
 
-   - **the form** (nobody has chosen yet, or they pressed "Ret", or a press was refused): the 33
-     keywords as ``Input.Toggle`` in three columns (exactly three are required; the server
-     counts) and private notes per perspective, with "Gem mine stikord";
+   - **the form** (they have not chosen yet, or they pressed "Ret", or a press was refused): the 33
+     keywords as ``Input.Toggle`` in two columns, each as wide as its longest word needs, so that
+     no keyword is broken inside a word (exactly three are required; the server counts), and
+     private notes per perspective, with "Gem mine stikord";
    - **the summary** (they have chosen): "Dine stikord: A, B, C", whether private notes are
      saved (never the notes themselves), the questions folded away, and "Ret" (``prep.edit``),
      which answers with the form again, filled in;
@@ -27,7 +28,7 @@ notes are ever put on their card.
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
 from typing import Any
 
 from cards import verbs
@@ -41,11 +42,10 @@ from cards.common import (
     notice,
     open_url,
     plain,
-    safe_date,
     subheading,
     text,
 )
-from cards.people import names, perspective_title
+from cards.people import names, perspective_title, when
 from cards.previous import previous_section
 from cards.texts import Texts
 from dialogs.agenda import agenda
@@ -57,7 +57,12 @@ KEYWORD_INPUT_PREFIX = "keyword."  # one Input.Toggle per keyword: "keyword.Moti
 KEYWORD_ON, KEYWORD_OFF = "true", "false"
 # The comma-joined multi-select of cards sent before the toggles; still accepted from them.
 INPUT_KEYWORDS = "keywords"
-KEYWORD_COLUMNS = 3
+KEYWORD_COLUMNS = 2
+# Room the checkbox takes beside its title, in characters: the columns are weighted by their
+# longest word plus this, so that no keyword is broken inside a word. (Three columns cannot hold
+# "Beslutningskompetence" whole on a Teams card about 450 px wide: measured in tests/e2e.)
+_CHECKBOX_CHARS = 5
+_BREAKS = re.compile(r"[\s-]+")
 
 # Element ids the card's own toggles show and hide.
 GUIDANCE = "guidance"
@@ -97,19 +102,41 @@ def preparation_card(
     body: list[Element] = []
     if message:
         body.append(notice(message, error=not success, element_id=NOTICE_TOP))
+    guidance = _guidance(kind, concept, texts, leads=viewer is not None and viewer.role == "leader")
     body += [
-        heading(texts.get("prep.title", kind=conversation.kind)),
-        text(kind.name, isSubtle=True, spacing="None"),
+        {
+            "type": "ColumnSet",
+            "columns": [
+                {
+                    "type": "Column",
+                    "width": "stretch",
+                    "items": [
+                        heading(texts.get("prep.title", kind=conversation.kind)),
+                        text(kind.name, isSubtle=True, spacing="None"),
+                    ],
+                },
+                {
+                    "type": "Column",
+                    "width": "auto",
+                    "verticalContentAlignment": "Center",
+                    "items": [_toggle(texts.get("prep.guidance"), GUIDANCE)],
+                },
+            ],
+        },
         facts(_decided(conversation, texts)),
-        *_guidance(kind, concept, texts, leads=viewer is not None and viewer.role == "leader"),
+        guidance,
     ]
     if conversation.setup.focus_points:
         body += [subheading(texts.get("prep.focus")), text(plain(conversation.setup.focus_points))]
     body += previous_section(conversation.previous, texts)
     questions = _questions(conversation, concept, texts)
-    body += (
-        _folded(texts.get("prep.show_questions"), QUESTIONS, questions) if summary else questions
-    )
+    if summary:
+        body += [
+            _toggle(texts.get("prep.show_questions"), QUESTIONS),
+            _hidden(QUESTIONS, questions),
+        ]
+    else:
+        body += questions
     if conversation.keywords_shared_at:
         body += _shared_keywords(conversation, texts)
 
@@ -134,18 +161,10 @@ def preparation_card(
 def _decided(conversation: Conversation, texts: Texts) -> list[tuple[str, str]]:
     """What the leader decided, each as a fact (nothing here is "to be decided")."""
     setup = conversation.setup
-    pairs: list[tuple[str, str]] = []
-    if setup.starts_at:
-        starts = datetime.fromisoformat(setup.starts_at)
-        pairs += [
-            (texts.get("prep.date"), safe_date(texts.date(starts.date()))),
-            (texts.get("prep.time"), f"{starts:%H:%M}"),
-        ]
-    else:
-        pairs.append((texts.get("prep.when"), texts.get("prep.not_scheduled")))
-    pairs.append(
-        (texts.get("prep.duration"), texts.get("prep.minutes", minutes=setup.duration_minutes))
-    )
+    pairs = [
+        (texts.get("prep.when"), when(conversation, texts)),
+        (texts.get("prep.duration"), texts.get("prep.minutes", minutes=setup.duration_minutes)),
+    ]
     if setup.workplace:
         pairs.append((texts.get("prep.workplace"), plain(setup.workplace)))
     walk = texts.get("prep.yes") if setup.walk_and_talk else texts.get("prep.no")
@@ -158,9 +177,9 @@ def _decided(conversation: Conversation, texts: Texts) -> list[tuple[str, str]]:
     return pairs
 
 
-def _guidance(kind: KindInfo, concept: Concept, texts: Texts, *, leads: bool) -> list[Element]:
-    """The concept's guidance, folded away: for everyone, and the leader's duties for the
-    leader only."""
+def _guidance(kind: KindInfo, concept: Concept, texts: Texts, *, leads: bool) -> Element:
+    """The concept's guidance, hidden until "Læs vejledningen": for everyone, and the leader's
+    duties for the leader only."""
     items: list[Element] = [
         text(kind.description),
         subheading(texts.get("prep.how")),
@@ -172,24 +191,21 @@ def _guidance(kind: KindInfo, concept: Concept, texts: Texts, *, leads: bool) ->
     if concept.links:
         links = [open_url(link.title, link.url) for link in concept.links]
         items.append({"type": "ActionSet", "actions": links})
-    return _folded(texts.get("prep.guidance"), GUIDANCE, items)
+    return _hidden(GUIDANCE, items)
 
 
-def _folded(title: str, element_id: str, items: list[Element]) -> list[Element]:
-    """A button that shows and hides ``items`` (hidden at first)."""
-    return [
-        {
-            "type": "ActionSet",
-            "actions": [
-                {
-                    "type": "Action.ToggleVisibility",
-                    "title": title,
-                    "targetElements": [element_id],
-                }
-            ],
-        },
-        {"type": "Container", "id": element_id, "isVisible": False, "items": items},
-    ]
+def _toggle(title: str, element_id: str) -> Element:
+    """A button that shows and hides the element ``element_id``."""
+    return {
+        "type": "ActionSet",
+        "actions": [
+            {"type": "Action.ToggleVisibility", "title": title, "targetElements": [element_id]}
+        ],
+    }
+
+
+def _hidden(element_id: str, items: list[Element]) -> Element:
+    return {"type": "Container", "id": element_id, "isVisible": False, "items": items}
 
 
 def _questions(conversation: Conversation, concept: Concept, texts: Texts) -> list[Element]:
@@ -199,11 +215,11 @@ def _questions(conversation: Conversation, concept: Concept, texts: Texts) -> li
         out.append(text(perspective_title(perspective), weight="Bolder"))
         for item in items:
             if item.perspective_id == perspective.id and not item.extra:
-                out.append(text(f"{item.number}\\. {plain(item.text)}", spacing="Small"))
+                out.append(text(f"{item.number}\\. {plain(item.text)}", spacing="None"))
     extras = [item for item in items if item.extra]
     if extras:
         out.append(text(texts.get("prep.extra"), weight="Bolder"))
-        out += [text(f"{item.number}\\. {plain(item.text)}", spacing="Small") for item in extras]
+        out += [text(f"{item.number}\\. {plain(item.text)}", spacing="None") for item in extras]
     return out
 
 
@@ -250,6 +266,7 @@ def _inputs(
     per_column = -(-len(concept.keywords) // KEYWORD_COLUMNS)
     columns: list[Element] = []
     for start in range(0, len(concept.keywords), per_column):
+        keywords = concept.keywords[start : start + per_column]
         toggles = [
             {
                 "type": "Input.Toggle",
@@ -259,15 +276,15 @@ def _inputs(
                 "valueOn": KEYWORD_ON,
                 "valueOff": KEYWORD_OFF,
                 "wrap": True,
-                "spacing": "Small",
+                "spacing": "None",
             }
-            for keyword in concept.keywords[start : start + per_column]
+            for keyword in keywords
         ]
-        columns.append({"type": "Column", "width": "stretch", "items": toggles})
+        longest = max(len(word) for keyword in keywords for word in _BREAKS.split(keyword))
+        columns.append({"type": "Column", "width": longest + _CHECKBOX_CHARS, "items": toggles})
     out: list[Element] = [
-        text(texts.get("prep.keywords"), weight="Bolder", separator=True, spacing="Large"),
+        text(texts.get("prep.keywords"), weight="Bolder", separator=True, spacing="Medium"),
         {"type": "ColumnSet", "columns": columns, "spacing": "Small"},
-        text(texts.get("prep.notes_hint"), isSubtle=True),
     ]
     for perspective in concept.perspectives:
         name = note_input(perspective.id)
@@ -278,6 +295,7 @@ def _inputs(
             "type": "Input.Text",
             "id": name,
             "label": texts.get("prep.notes", perspective=perspective.name),
+            "placeholder": texts.get("prep.notes_hint"),
             "isMultiline": True,
             "maxLength": 2000,
         }

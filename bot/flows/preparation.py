@@ -58,13 +58,12 @@ async def choose_keywords(ctx: Context, press: Press) -> Card:
         ctx.clock(),
     )
     ctx.outbox.after(changed.conversation, changed.effects, press.texts)
-    chosen = member(changed.conversation, changed.actor).keywords
     return preparation_card(
         changed.conversation,
         ctx.concept,
         press.texts,
         changed.actor,
-        message=press.texts.get("prep.saved", keywords=", ".join(chosen)),
+        message=press.texts.get("prep.saved"),
         success=True,
     )
 

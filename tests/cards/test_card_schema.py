@@ -460,7 +460,7 @@ def _cards(concept: Concept) -> dict[str, Callable[[], Card]]:
             c,
             DA,
             MEMBERS[0].user_id,
-            message=DA.get("prep.saved", keywords=", ".join(keywords(c, 1))),
+            message=DA.get("prep.saved"),
             success=True,
         ),
         "preparation summary, delivered again": lambda: preparation_card(

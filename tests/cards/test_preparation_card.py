@@ -108,11 +108,10 @@ def notices(card: Card) -> list[dict[str, Any]]:
 def test_the_decided_facts_come_first_and_nothing_decided_reads_as_open(concept: Concept) -> None:
     conv = prepared_for(concept, "GRUS", variant="puslespil", walk_and_talk=True)
     card = preparation_card(conv, concept, DA, EMPLOYEE)
-    assert [n["type"] for n in card["body"][:3]] == ["TextBlock", "TextBlock", "FactSet"]
-    assert text_blocks(card["body"][0]) == ["Forberedelse til GRUS"]
+    assert [n["type"] for n in card["body"][:2]] == ["ColumnSet", "FactSet"]
+    assert text_blocks(card["body"][0]) == ["Forberedelse til GRUS", "Gruppeudviklingssamtale"]
     assert facts_of(card) == {
-        "Dato": "1\\. december 2026",
-        "Klokken": "09:00",
+        "Hvornår": "1\\. december 2026 kl. 09:00",
         "Varighed": "120 minutter",
         "Arbejdsplads": "Bibliotek & Borgerservice",
         "Form": "Puslespil",
@@ -130,7 +129,7 @@ def test_an_open_time_is_said_to_be_open(concept: Concept) -> None:
     conv = prepared_for(concept, "MUS", starts_at=None, workplace="")
     facts = facts_of(preparation_card(conv, concept, DA, EMPLOYEE))
     assert facts["Hvornår"] == DA.get("prep.not_scheduled")
-    assert "Dato" not in facts and "Arbejdsplads" not in facts
+    assert "Arbejdsplads" not in facts
 
 
 # --- guidance: the participant's, and the leader's duties on the leader's card only --------
@@ -164,6 +163,7 @@ def test_the_guidance_is_behind_a_toggle(concept: Concept) -> None:
         if a.get("type") == "Action.ToggleVisibility" and a["targetElements"] == [GUIDANCE]
     ]
     assert toggle["title"] == "Læs vejledningen"
+    assert toggle in walk(card["body"][0])  # beside the title, in every state
     links = [a["url"] for a in walk(guidance) if a.get("type") == "Action.OpenUrl"]
     assert links == [link.url for link in concept.links]
 
@@ -171,15 +171,17 @@ def test_the_guidance_is_behind_a_toggle(concept: Concept) -> None:
 # --- the form -----------------------------------------------------------------------------
 
 
-def test_the_keywords_are_toggles_in_three_columns_in_the_concept_s_order(
-    concept: Concept,
-) -> None:
+def test_the_keywords_are_toggles_in_columns_in_the_concept_s_order(concept: Concept) -> None:
     card = preparation_card(prepared_for(concept, "GRUS"), concept, DA, EMPLOYEE)
-    (picker,) = [n for n in elements(card) if n.get("type") == "ColumnSet"]
+    (picker,) = [n for n in elements(card) if n.get("type") == "ColumnSet" and toggles(n)]
     columns = [[t["title"] for t in toggles(column)] for column in picker["columns"]]
-    assert len(columns) == KEYWORD_COLUMNS
-    assert [len(c) for c in columns] == [11, 11, 11]
+    assert len(columns) == KEYWORD_COLUMNS == 2
+    assert [len(c) for c in columns] == [17, 16]
     assert [k for column in columns for k in column] == list(concept.keywords)
+    # Each column is as wide as its longest word needs: "Beslutningskompetence" (21 letters)
+    # against "Arbejdsområder" (14), each with room for the checkbox.
+    assert [column["width"] for column in picker["columns"]] == [26, 19]
+    assert all(t["wrap"] is True and "label" not in t for t in toggles(card))
     assert [t["id"] for t in toggles(card)] == [keyword_input(k) for k in concept.keywords]
     assert {t["value"] for t in toggles(card)} == {"false"}
     assert [i["id"] for i in inputs(card) if i["type"] == "Input.Text"] == [
@@ -214,7 +216,7 @@ def test_a_fourth_keyword_is_refused_beside_the_button_with_the_choice_kept(
 def test_after_saving_the_card_folds_to_a_summary(concept: Concept) -> None:
     conv = chose(prepared_for(concept, "GRUS"), concept, {"adfaerd": "Min hemmelige tanke"})
     chosen = ", ".join(keywords(concept, 1))
-    saved = DA.get("prep.saved", keywords=chosen)
+    saved = DA.get("prep.saved")
     card = preparation_card(conv, concept, DA, EMPLOYEE, message=saved, success=True)
     assert inputs(card) == []
     assert "Min hemmelige tanke" not in json.dumps(card, ensure_ascii=False)
