@@ -92,7 +92,8 @@ def driver_config(playground: dict[str, Any], stack: Stack, screenshots: Path) -
         "personalChat": playground["personalChat"]["name"],
         "groupChat": group["name"],
         "keywords": [concept.keywords[i] for i in (0, 4, 9)],
-        "fourthKeyword": concept.keywords[1],
+        # One with spaces: its toggle's id ("keyword.Mål og retning") must survive the trip.
+        "fourthKeyword": next(k for k in concept.keywords if " " in k and not k.isascii()),
         "perspectives": [perspective.name for perspective in concept.perspectives],
         "maxCardHeight": MAX_CARD_HEIGHT,
         # A GRUS asks in the plural (I-form).
