@@ -92,3 +92,27 @@ def choices_field(data: dict[str, Any], name: str, *, limit: int = 100) -> tuple
     if len(parts) > limit or not all(isinstance(p, str) and p.strip() for p in parts):
         raise BadPayload(f"{name} has malformed choices")
     return tuple(p.strip() for p in parts)
+
+
+def toggles_field(
+    data: dict[str, Any], prefix: str, *, on: str = "true", off: str = "false", limit: int = 100
+) -> tuple[str, ...]:
+    """A group of ``Input.Toggle`` whose ids are ``prefix`` + a name: the names switched on.
+
+    Each toggle must send exactly ``on`` or ``off`` (or a JSON boolean); anything else, more than
+    ``limit`` toggles or an empty or overlong name is refused. Whether a name is a known one is
+    for the domain to say."""
+    names = [key for key in data if key.startswith(prefix)]
+    if len(names) > limit:
+        raise BadPayload(f"too many {prefix}* toggles")
+    switched_on: list[str] = []
+    for key in names:
+        name = key[len(prefix) :]
+        if not 0 < len(name) <= MAX_ID or name != name.strip():
+            raise BadPayload(f"{prefix}* toggle with a malformed name")
+        value = data[key]
+        if value is True or value == on:
+            switched_on.append(name)
+        elif value is not False and value != off:
+            raise BadPayload(f"{key} is not a toggle")
+    return tuple(switched_on)

@@ -73,11 +73,12 @@ def open_url(title: str, url: str) -> Element:
     return {"type": "Action.OpenUrl", "title": title, "url": url}
 
 
-def notice(message: str, *, error: bool = True) -> Element:
-    """A visible banner on top of a card: a refusal or a confirmation."""
+def notice(message: str, *, error: bool = True, element_id: str = "notice") -> Element:
+    """A visible banner on a card: a refusal or a confirmation (on top, and on cards with a form
+    also right above the buttons, where the person pressed)."""
     return {
         "type": "Container",
         "style": "attention" if error else "good",
         "items": [text(message, weight="Bolder")],
-        "id": "notice",
+        "id": element_id,
     }

@@ -11,6 +11,14 @@ the links participants read before the conversation.
 ``perspectives[0].questions[1].plural``). Keys starting with ``_`` are comments and are ignored
 at every level; any other unknown key is an error. Nothing is read at import time;
 ``default_concept_path()`` only locates the packaged Albertslund file.
+
+Each kind (``kinds.MUS``, ``kinds.LUS``, ``kinds.GRUS``) holds its ``name``, the question
+``form`` (``"du"`` or ``"I"``), ``default_minutes``, the ``leader_title``, a ``description`` and
+lists of guidance paragraphs: ``preparation`` (how everyone taking part prepares; shown on every
+participant's preparation card), ``conduct``, ``follow_up`` and ``focus``. The optional
+``leader_preparation`` (a list of paragraphs, default empty) holds what only the conversation's
+leader does beforehand (inviting, booking a room, handing out the concept, agreeing focus points
+with the leader group); it is shown on the leader's own preparation card only.
 """
 
 from __future__ import annotations
@@ -44,6 +52,7 @@ _KIND_KEYS = (
     "follow_up",
     "focus",
 )
+_KIND_OPTIONAL_KEYS = ("leader_preparation",)
 _PLAN_KEYS = (
     "title",
     "perspectives",
@@ -114,6 +123,7 @@ class KindInfo:
     conduct: tuple[str, ...]
     follow_up: tuple[str, ...]
     focus: tuple[str, ...]
+    leader_preparation: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -197,12 +207,15 @@ class _Reader:
     def fail(self, path: str, problem: str) -> NoReturn:
         raise ConceptError(self.source, path, problem)
 
-    def obj(self, value: Any, path: str, keys: tuple[str, ...]) -> dict[str, Any]:
-        """An object with exactly ``keys`` (plus ignored ``_comment``-style keys)."""
+    def obj(
+        self, value: Any, path: str, keys: tuple[str, ...], optional: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """An object with exactly ``keys``, perhaps some of ``optional`` (plus ignored
+        ``_comment``-style keys)."""
         if not isinstance(value, dict):
             self.fail(path, "must be an object")
         for key in value:
-            if not key.startswith("_") and key not in keys:
+            if not key.startswith("_") and key not in keys and key not in optional:
                 self.fail(_key(path, key), "unknown key")
         for key in keys:
             if key not in value:
@@ -263,7 +276,7 @@ class _Reader:
         )
 
     def kind(self, raw: Any, path: str, code: str) -> KindInfo:
-        k = self.obj(raw, path, _KIND_KEYS)
+        k = self.obj(raw, path, _KIND_KEYS, _KIND_OPTIONAL_KEYS)
         return KindInfo(
             code=code,
             name=self.string(k["name"], f"{path}.name"),
@@ -277,6 +290,9 @@ class _Reader:
             conduct=self.strings(k["conduct"], f"{path}.conduct"),
             follow_up=self.strings(k["follow_up"], f"{path}.follow_up"),
             focus=self.strings(k["focus"], f"{path}.focus", min_len=0),
+            leader_preparation=self.strings(
+                k.get("leader_preparation", []), f"{path}.leader_preparation", min_len=0
+            ),
         )
 
     def perspectives(self, raw: Any) -> tuple[Perspective, ...]:

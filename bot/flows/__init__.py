@@ -28,6 +28,7 @@ def routes() -> dict[str, Route]:
         verbs.SETUP_SAVE: Route(setup.save_setup, setup.refused),
         verbs.SETUP_PRIVATE: Route(setup.set_up_privately),
         verbs.PREP_KEYWORDS: Route(preparation.choose_keywords, preparation.choose_refused),
+        verbs.PREP_EDIT: Route(preparation.edit),
         verbs.PREP_REMIND: Route(preparation.remind, preparation.status_refused),
         verbs.PREP_SHARE: Route(preparation.share, preparation.status_refused),
         verbs.PREP_STATUS: Route(preparation.show_status),

@@ -1,20 +1,29 @@
-"""Preparation: choosing keywords with private notes, the status card, reminders and sharing."""
+"""Preparation: choosing keywords with private notes (and opening them again to change them),
+the status card, reminders and sharing."""
 
 from __future__ import annotations
 
 from bot.conversations import resolve_actor
 from bot.flows.context import Context, Press
-from bot.payload import choices_field, id_field, text_field
+from bot.payload import choices_field, id_field, text_field, toggles_field
 from cards import verbs
 from cards.common import Card
 from cards.errors import message_card, refusal_message
 from cards.live import live_card
-from cards.preparation import INPUT_KEYWORDS, note_input, preparation_card
+from cards.preparation import (
+    INPUT_KEYWORDS,
+    KEYWORD_INPUT_PREFIX,
+    KEYWORD_OFF,
+    KEYWORD_ON,
+    note_input,
+    preparation_card,
+)
 from cards.status import status_card
 from dialogs.access import member
+from dialogs.concept import MAX_KEYWORDS
 from dialogs.conversation import Conversation
 from dialogs.effects import SendReminders
-from dialogs.errors import DomainError
+from dialogs.errors import ConversationClosed, DomainError, WrongPhase
 from dialogs.events import ChooseKeywords, RemindUnprepared, ShareKeywords
 
 
@@ -22,9 +31,20 @@ def _conversation_id(press: Press) -> str:
     return id_field(press.data, verbs.DATA_CONVERSATION)
 
 
+def chosen_keywords(data: dict[str, object]) -> tuple[str, ...]:
+    """The keywords a preparation card sent: its toggles (``keyword.<name>``), plus the
+    comma-joined ``keywords`` of cards sent before the toggles. Counting them and checking them
+    against the concept is the domain's job."""
+    toggled = toggles_field(
+        data, KEYWORD_INPUT_PREFIX, on=KEYWORD_ON, off=KEYWORD_OFF, limit=MAX_KEYWORDS
+    )
+    return choices_field(data, INPUT_KEYWORDS, limit=40) + toggled
+
+
 async def choose_keywords(ctx: Context, press: Press) -> Card:
-    """``prep.keywords``: exactly three keywords of the concept, and private notes."""
-    keywords = choices_field(press.data, INPUT_KEYWORDS, limit=40)
+    """``prep.keywords``: exactly three keywords of the concept, and private notes. Answers with
+    the card folded to the summary, the confirmation on top and beside "Ret"."""
+    keywords = chosen_keywords(press.data)
     notes = {p.id: text_field(press.data, note_input(p.id)) for p in ctx.concept.perspectives}
     changed = await ctx.conversations.change(
         _conversation_id(press),
@@ -39,13 +59,12 @@ async def choose_keywords(ctx: Context, press: Press) -> Card:
         ctx.clock(),
     )
     ctx.outbox.after(changed.conversation, changed.effects, press.texts)
-    chosen = member(changed.conversation, changed.actor).keywords
     return preparation_card(
         changed.conversation,
         ctx.concept,
         press.texts,
         changed.actor,
-        message=press.texts.get("prep.saved", keywords=", ".join(chosen)),
+        message=press.texts.get("prep.saved"),
         success=True,
     )
 
@@ -60,6 +79,27 @@ async def choose_refused(
     return preparation_card(
         latest, ctx.concept, press.texts, actor, message=message, values=press.data
     )
+
+
+async def edit(ctx: Context, press: Press) -> Card:
+    """``prep.edit`` ("Ret" on the summary): the presser's own form again, filled in with their
+    keywords and notes; in their 1:1 chat only, and only while the conversation is in
+    preparation (afterwards the locked card, with the refusal)."""
+    conversation = await ctx.conversations.get(_conversation_id(press))
+    actor = resolve_actor(conversation, press.person)
+    member(conversation, actor)
+    texts = press.texts
+    if press.chat.is_group:
+        return message_card(texts.get("prep.personal_only"))
+    if conversation.phase != "preparation":
+        refusal = (
+            ConversationClosed("closed")
+            if conversation.phase == "closed"
+            else WrongPhase("not in preparation")
+        )
+        message = refusal_message(refusal, texts)
+        return preparation_card(conversation, ctx.concept, texts, actor, message=message)
+    return preparation_card(conversation, ctx.concept, texts, actor, editing=True)
 
 
 async def remind(ctx: Context, press: Press) -> Card:

@@ -37,6 +37,7 @@ VERB_DATA: dict[str, dict[str, Any]] = {
     verbs.SETUP_OPEN: {"kind": "GRUS"},
     verbs.SETUP_SAVE: {"kind": "GRUS", "participants": "", "date": "2099-01-01"},
     verbs.PREP_KEYWORDS: {"keywords": "Motivation,Sparring,Nærvær"},
+    verbs.PREP_EDIT: {},
     verbs.PREP_REMIND: {},
     verbs.PREP_SHARE: {},
     verbs.PREP_STATUS: {},

@@ -1,13 +1,22 @@
 """Issue 3 end to end over HTTP: setup in a group chat of 12 → prompts in 1:1 chats (one 429, one
-403 injected) → keyword choices with refusals → everyone's keywords in the group chat."""
+403 injected) → keyword choices with refusals → everyone's keywords in the group chat.
+
+Issue 11: the keywords are sent as the card's toggles (``keyword.<name>``: ``"true"``/``"false"``)
+and parsed strictly; the answer to a press appears on top and beside the button; after saving the
+card folds to a summary, and ``prep.edit`` ("Ret") opens the form again; the prompt the bot edits
+in place later shows the person's current state."""
 
 from __future__ import annotations
 
 from collections import Counter
 from typing import Any
 
+from cards.preparation import INPUT_KEYWORDS, keyword_input, note_input
+from dialogs.concept import default_concept_path, load_concept
 from tests.app.harness import BotServer, Chat, Client, card_of, card_text, user, verbs_on
 from tests.support.connector import ConnectorStandIn
+
+CONCEPT = load_concept(default_concept_path())
 
 LEADER = user(1, "Lene Leder")
 MEMBERS = [user(n) for n in range(2, 13)]  # with the leader, a roster of 12
@@ -35,6 +44,12 @@ def setup_data(**overrides: Any) -> dict[str, Any]:
     return data
 
 
+def picked(*keywords: str, **extra: Any) -> dict[str, Any]:
+    """What the preparation card sends: every keyword's toggle, the chosen ones switched on."""
+    toggles = {keyword_input(k): "true" if k in keywords else "false" for k in CONCEPT.keywords}
+    return {**toggles, **extra}
+
+
 def one_to_one_sends(connector: ConnectorStandIn) -> Counter[str]:
     created = set(connector.conversations)
     return Counter(
@@ -49,6 +64,23 @@ def chat_for(connector: ConnectorStandIn, member_id: str) -> str:
         if any(m.get("id") == member_id for m in info["members"]):
             return cid
     raise AssertionError(f"no 1:1 chat with {member_id}")
+
+
+def toggles_on(card: dict[str, Any] | None) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "Input.Toggle":
+                found.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(card)
+    return found
 
 
 async def stored(server: BotServer, conversation_id: str) -> Any:
@@ -88,7 +120,8 @@ async def test_setup_prompts_choices_and_sharing(
         "Hvornår motiveres I, og hvad skaber arbejdsglæde for jer og jeres kollegaer?"
         in card_text(prompt)
     )
-    assert "2\\. marts 2099 kl. 09:30" in card_text(prompt)  # escaped: not a numbered list
+    assert "2\\. marts 2099" in card_text(prompt)  # escaped: not a numbered list
+    assert "09:30" in card_text(prompt)
     warning = card_of(connector.activities(group.id)[-1])
     assert f"{BLOCKED.name} kunne ikke nås" in card_text(warning)
     assert BLOCKED.id in (await server.parts.deliveries.get(conversation_id)).unreachable
@@ -97,20 +130,42 @@ async def test_setup_prompts_choices_and_sharing(
     member_chat = Chat(chat_for(connector, MEMBERS[0].id), False, connector.service_url)
     before = await stored(server, conversation_id)
     refusals = [
-        (MEMBERS[0], {"keywords": ",".join([*GOOD, "Mod"])}, "præcis tre"),
+        (MEMBERS[0], picked(*GOOD, "Mod"), "præcis tre"),
+        (MEMBERS[0], picked(*GOOD[:2]), "præcis tre"),
         (
             MEMBERS[0],
-            {"keywords": "Motivation,Sparring,Kaffe"},
+            picked(*GOOD[:2], **{keyword_input("Kaffe"): "true"}),
             "»Kaffe« er ikke et af konceptets stikord",
         ),
-        (MEMBERS[0], {"keywords": "Motivation,,Sparring"}, "Intet er ændret"),
-        (STRANGER, {"keywords": ",".join(GOOD)}, "deltager ikke"),
+        (MEMBERS[0], picked(*GOOD, **{keyword_input("Mod"): "ja"}), "Intet er ændret"),
+        (MEMBERS[0], picked(*GOOD, **{keyword_input("Mod"): 1}), "Intet er ændret"),
+        (MEMBERS[0], picked(*GOOD, **{keyword_input(""): "false"}), "Intet er ændret"),
+        (MEMBERS[0], {INPUT_KEYWORDS: "Motivation,,Sparring"}, "Intet er ændret"),
+        (STRANGER, picked(*GOOD), "deltager ikke"),
     ]
     for who, data, message in refusals:
         status, card = await client.press(
             member_chat, who, "prep.keywords", {"conversation": conversation_id, **data}
         )
         assert status == 200 and message in card_text(card), card_text(card)
+    # The fourth keyword: refused beside the button (and on top), the four still ticked.
+    status, card = await client.press(
+        member_chat,
+        MEMBERS[0],
+        "prep.keywords",
+        {
+            "conversation": conversation_id,
+            **picked(*GOOD, "Mod", **{note_input("adfaerd"): "Mit udkast"}),
+        },
+    )
+    assert card is not None
+    four = "Vælg præcis tre forskellige stikord (du valgte 4)."
+    assert card_text(card["body"][0]).count(four) == 1
+    assert card_text(card["body"][-1]).count(four) == 1
+    assert verbs_on({"actions": card["actions"]}) == ["prep.keywords"]
+    ticked = {e["title"] for e in toggles_on(card) if e["value"] == "true"}
+    assert ticked == {*GOOD, "Mod"}
+    assert "Mit udkast" in card_text(card)
     status, card = await client.press(
         member_chat,
         MEMBERS[0],
@@ -142,11 +197,11 @@ async def test_setup_prompts_choices_and_sharing(
             "prep.keywords",
             {
                 "conversation": conversation_id,
-                "keywords": ",".join(GOOD),
-                "note_adfaerd": f"hemmeligt-{person.id}",
+                **picked(*GOOD, **{note_input("adfaerd"): f"hemmeligt-{person.id}"}),
             },
         )
         assert "Dine stikord er gemt" in card_text(card)
+        assert verbs_on(card) == ["prep.edit"] and toggles_on(card) == []  # folded
     await server.settle()
     group_text = "\n".join(card_text(card_of(a)) for a in connector.activities(group.id))
     assert "Jeres stikord" not in group_text  # not everyone has chosen yet
@@ -165,8 +220,8 @@ async def test_setup_prompts_choices_and_sharing(
         blocked_chat,
         BLOCKED,
         "prep.keywords",
-        {"conversation": conversation_id, "keywords": "Mod,Ansvar,Helhed"},
-    )
+        {"conversation": conversation_id, INPUT_KEYWORDS: "Mod,Ansvar,Helhed"},
+    )  # a card sent before the toggles still sends the comma-joined list
     await server.settle()
 
     # When all have chosen, the group chat shows who chose which keywords, and nothing private.
@@ -264,3 +319,94 @@ async def test_the_leader_edits_the_setup_until_the_conversation_starts(
     )
     status, card = await client.press(group, LEADER, "setup.save", edited)
     assert status == 200 and "ikke lade sig gøre på dette tidspunkt" in card_text(card)
+
+
+async def test_the_card_folds_after_saving_and_ret_opens_it_again(
+    client: Client, server: BotServer, connector: ConnectorStandIn
+) -> None:
+    group = Chat("19:grus-ret@thread.v2", True, connector.service_url)
+    connector.set_roster(group.id, [LEADER.member(), *(m.member() for m in MEMBERS)])
+    status, card = await client.press(
+        group, LEADER, "setup.save", setup_data(participants=",".join(m.id for m in MEMBERS[:2]))
+    )
+    conversation_id = card["actions"][0]["data"]["conversation"]
+    await server.settle()
+    chooser, waiting = MEMBERS[0], MEMBERS[1]
+    chooser_chat = Chat(chat_for(connector, chooser.id), False, connector.service_url)
+    waiting_chat = chat_for(connector, waiting.id)
+    ref = {"conversation": conversation_id}
+
+    # Saved: the card folds to the summary; the notes are saved but not shown again.
+    status, card = await client.press(
+        chooser_chat,
+        chooser,
+        "prep.keywords",
+        {**ref, **picked(*GOOD, **{note_input("struktur"): "mit-udkast"})},
+    )
+    assert status == 200 and card is not None
+    saved = "Dine stikord er gemt."
+    assert saved in card_text(card["body"][0]) and saved in card_text(card["body"][-1])
+    assert "Dine stikord: Motivation, Sparring, Nærvær" in card_text(card)
+    assert "Dine private noter er gemt" in card_text(card)
+    assert "mit-udkast" not in card_text(card) and toggles_on(card) == []
+    assert verbs_on({"actions": card["actions"]}) == ["prep.edit"]
+    before = await stored(server, conversation_id)
+
+    # "Ret" answers with the full form, filled in; nothing is stored.
+    status, card = await client.press(chooser_chat, chooser, "prep.edit", ref)
+    assert status == 200
+    assert {t["title"] for t in toggles_on(card) if t["value"] == "true"} == set(GOOD)
+    assert "mit-udkast" in card_text(card)
+    assert verbs_on({"actions": card["actions"]}) == ["prep.keywords"]
+    assert "Dine stikord er gemt" not in card_text(card)
+
+    # Only the person themselves, only in their 1:1 chat.
+    status, card = await client.press(group, chooser, "prep.edit", ref)
+    assert "kun rettes i din private chat" in card_text(card) and "mit-udkast" not in card_text(
+        card
+    )
+    status, card = await client.press(chooser_chat, STRANGER, "prep.edit", ref)
+    assert "deltager ikke" in card_text(card) and toggles_on(card) == []
+    status, card = await client.press(chooser_chat, chooser, "prep.edit", {"conversation": "x"})
+    assert "finde den samtale" in card_text(card)
+    assert await stored(server, conversation_id) == before
+
+    # The leader edits the setup: the delivered prompts show each person's current state, and
+    # the banner of the earlier press is gone.
+    status, card = await client.press(
+        group,
+        LEADER,
+        "setup.save",
+        setup_data(
+            conversation=conversation_id,
+            participants=",".join(m.id for m in MEMBERS[:2]),
+            wording_q1="Ny ordlyd?",
+        ),
+    )
+    assert "Ændringerne er gemt" in card_text(card)
+    await server.settle()
+    (folded,) = connector.activities(chooser_chat.id, op="update")
+    folded_card = card_of(folded)
+    assert "Ny ordlyd?" in card_text(folded_card)
+    assert "Dine stikord: Motivation, Sparring, Nærvær" in card_text(folded_card)
+    assert "stikord er gemt" not in card_text(folded_card)  # no banner of the earlier press
+    assert "mit-udkast" not in card_text(folded_card)
+    assert verbs_on(folded_card) == ["prep.edit"] and toggles_on(folded_card) == []
+    (form,) = connector.activities(waiting_chat, op="update")
+    assert verbs_on(card_of(form)) == ["prep.keywords"] and len(toggles_on(card_of(form))) == 33
+    assert "Ændringerne er gemt" not in card_text(card_of(form))
+
+    # Once the conversation has started (the leader confirms starting with one unprepared), the
+    # prompts are locked and "Ret" is refused.
+    await client.press(group, LEADER, "live.start", {**ref, "force": True})
+    await server.settle()
+    locked = card_of(connector.activities(chooser_chat.id, op="update")[-1])
+    assert "stikordene kan ikke længere ændres" in card_text(locked)
+    assert verbs_on(locked) == [] and toggles_on(locked) == []
+    status, card = await client.press(chooser_chat, chooser, "prep.edit", ref)
+    assert status == 200 and "ikke lade sig gøre på dette tidspunkt" in card_text(card)
+    assert toggles_on(card) == [] and verbs_on(card) == []
+    status, card = await client.press(
+        chooser_chat, chooser, "prep.keywords", {**ref, **picked(*GOOD)}
+    )
+    assert "ikke lade sig gøre på dette tidspunkt" in card_text(card)

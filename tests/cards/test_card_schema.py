@@ -8,7 +8,9 @@ English, and checked:
   with ``graph.microsoft.com/users``), which Teams renders in 1.5 cards but the schema lacks;
 * ``version == "1.5"`` (Teams renders up to 1.5);
 * under 80 KB as sent (``len(json.dumps(card).encode())``): Teams rejects messages over ~100 KB;
-* every ``Input.*`` has a non-empty ``label`` (WCAG 2.1 AA: a visible, programmatic label);
+* every ``Input.*`` has a non-empty ``label`` (WCAG 2.1 AA: a visible, programmatic label); an
+  ``Input.Toggle`` may instead be named by its ``title`` alone, the text Teams draws beside the
+  checkbox as its own label (a ``label`` would add a second line above each one);
 * input ids are unique across the card, its ShowCards included (a ShowCard's action submits the
   parent card's inputs too);
 * every ``Action.Execute`` verb (buttons, ShowCard forms, ``refresh``) is a ``cards.verbs``
@@ -43,7 +45,7 @@ from cards.follow_up import follow_up_card
 from cards.help import help_card
 from cards.live import field_id, live_card
 from cards.plan import plan_links_card, plan_ready_card
-from cards.preparation import INPUT_KEYWORDS, note_input, preparation_card
+from cards.preparation import INPUT_KEYWORDS, keyword_input, note_input, preparation_card
 from cards.setup import (
     INPUT_COFACILITATOR,
     INPUT_DATE,
@@ -192,6 +194,8 @@ def problems(card: Card) -> list[str]:
     ids: list[str] = []
     for element in inputs(card):
         label = element.get("label")
+        if element["type"] == "Input.Toggle" and label is None:
+            label = element.get("title")
         if not isinstance(label, str) or not label.strip():
             found.append(f"{element['type']} {element.get('id')!r} has no label")
         ids.append(str(element.get("id")))
@@ -417,6 +421,12 @@ def _cards(concept: Concept) -> dict[str, Callable[[], Card]]:
         INPUT_KEYWORDS: ",".join(keywords(c, 1)[:2]),
         note_input(c.perspectives[0].id): "Det, jeg skrev",
     }
+    four = (*keywords(c, 1), c.keywords[2])
+    fourth_keyword = refusal(prep, ev.ChooseKeywords(MEMBERS[0].user_id, four), c)
+    toggled_prep = {
+        **{keyword_input(k): "true" if k in four else "false" for k in c.keywords},
+        note_input(c.perspectives[1].id): "Mine tanker",
+    }
     links = {"docx": "https://st.example/plan.docx?sig=x", "pdf": "https://st.example/plan.pdf"}
     return {
         # help
@@ -450,7 +460,27 @@ def _cards(concept: Concept) -> dict[str, Callable[[], Card]]:
             prep_extras, c, DA, MEMBERS[0].user_id
         ),
         "preparation keywords chosen": lambda: preparation_card(
-            chosen, c, DA, MEMBERS[0].user_id, message=DA.get("prep.saved"), success=True
+            chosen,
+            c,
+            DA,
+            MEMBERS[0].user_id,
+            message=DA.get("prep.saved"),
+            success=True,
+        ),
+        "preparation summary, delivered again": lambda: preparation_card(
+            chosen, c, EN, MEMBERS[0].user_id
+        ),
+        "preparation opened again with Ret": lambda: preparation_card(
+            chosen, c, DA, MEMBERS[0].user_id, editing=True
+        ),
+        "preparation, the leader's card": lambda: preparation_card(prep, c, DA, LEADER.user_id),
+        "preparation refusal: a fourth keyword": lambda: preparation_card(
+            prep,
+            c,
+            DA,
+            MEMBERS[0].user_id,
+            message=refusal_message(fourth_keyword, DA),
+            values=toggled_prep,
         ),
         "preparation shared keywords": lambda: preparation_card(shared, c, DA, MEMBERS[4].user_id),
         "preparation locked after start": lambda: preparation_card(
@@ -524,8 +554,10 @@ CARD_NAMES = [
     "setup edit", "setup MUS people picker", "setup refused: not private",
     "setup refusal with typed values",
     "preparation fresh", "preparation fresh en", "preparation extras, reworded, puslespil",
-    "preparation keywords chosen", "preparation shared keywords", "preparation locked after start",
-    "preparation refusal with values", "preparation, stranger",
+    "preparation keywords chosen", "preparation summary, delivered again",
+    "preparation opened again with Ret", "preparation, the leader's card",
+    "preparation refusal: a fourth keyword", "preparation shared keywords",
+    "preparation locked after start", "preparation refusal with values", "preparation, stranger",
     "status prepared, pending, unreachable", "status with refusal", "status once live",
     "keywords summary", "keywords summary en",
     "live skema at question 1", "live skema at question 1, participant",
@@ -695,6 +727,7 @@ def worst(concept: Concept) -> dict[str, Card]:
             c, DA, kind="GRUS", roster=roster, conversation=prepared
         ),
         "preparation": preparation_card(prepared, c, DA, member),
+        "preparation form (Ret), leader": preparation_card(prepared, c, DA, leader, editing=True),
         "status": status_card(prepared, DA),
         "keywords summary": keywords_card(prepared, DA),
         "live (shared card)": live_card(live_conv, c, DA),
@@ -712,6 +745,7 @@ def worst(concept: Concept) -> dict[str, Card]:
 WORST_CASE_NAMES = [
     "setup edit, 60 people",
     "preparation",
+    "preparation form (Ret), leader",
     "status",
     "keywords summary",
     "live (shared card)",

@@ -87,6 +87,32 @@ def test_kinds(concept: Concept) -> None:
     assert mus.focus == () and grus.focus == ()
 
 
+def test_leader_duties_are_apart_from_everyone_s_preparation(concept: Concept) -> None:
+    """Inviting, booking a room, handing out the concept and agreeing focus points with the leader
+    group are the leader's duties: they are in ``leader_preparation``, not in ``preparation``."""
+    duties = ("invitere", "inviterer", "reserveres lokale", "udgave af konceptet", "ledergruppe")
+    for code, info in concept.kinds.items():
+        assert info.leader_preparation, code
+        for paragraph in info.leader_preparation:
+            assert any(duty in paragraph for duty in duties), (code, paragraph)
+        for paragraph in info.preparation:
+            assert not any(duty in paragraph for duty in duties), (code, paragraph)
+    assert [len(k.preparation) for k in concept.kinds.values()] == [3, 3, 3]
+    assert [len(k.leader_preparation) for k in concept.kinds.values()] == [3, 2, 3]
+    assert concept.kind("LUS").leader_preparation[0].startswith("Leders leder inviterer til LUS.")
+
+
+def test_leader_preparation_is_optional(tmp_path: pathlib.Path) -> None:
+    doc = _packaged()
+    del doc["kinds"]["MUS"]["leader_preparation"]
+    loaded = load_concept(_write(tmp_path, doc))
+    assert loaded.kind("MUS").leader_preparation == ()
+    assert (
+        loaded.kind("GRUS").leader_preparation
+        == load_concept(default_concept_path()).kind("GRUS").leader_preparation
+    )
+
+
 def test_question_text_by_form(concept: Concept) -> None:
     q1 = concept.question("q1")
     assert q1.text("du") == "Hvordan trives du helt grundlæggende med dit arbejde og dine opgaver?"
@@ -198,6 +224,9 @@ EDITS: list[tuple[str, str, Any]] = [
     ("empty guidance", "kinds.LUS.conduct", []),
     ("empty guidance paragraph", "kinds.MUS.preparation[1]", ""),
     ("missing kind field", "kinds.GRUS.focus", _DELETE),
+    ("leader guidance not a list", "kinds.MUS.leader_preparation", "Inviter"),
+    ("empty leader guidance paragraph", "kinds.GRUS.leader_preparation[0]", ""),
+    ("unknown kind field", "kinds.LUS.leader_focus", []),
     ("bad URL scheme", "links[1].url", "ftp://albertslund.dk/x.pdf"),
     ("URL without host", "links[0].url", "https://"),
     ("javascript URL", "links[0].url", "javascript:alert(1)"),

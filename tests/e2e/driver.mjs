@@ -4,8 +4,12 @@
 //
 // Started by tests/e2e/test_playground.py, which starts the bot, a recording proxy and the
 // playground first and writes CONFIG.json: playgroundUrl, chromium, screenshotDir, artifactDir,
-// texts (cards/texts/da.py), keywords (three of the concept's), questions (the first two, as a
-// GRUS shows them), stepTimeoutMs.
+// texts (cards/texts/da.py), keywords (three of the concept's), fourthKeyword, questions (the
+// first two, as a GRUS shows them), maxCardHeight (px), stepTimeoutMs.
+//
+// The preparation card is photographed whole (the window is made tall enough for it, the card
+// keeps the playground's Teams-like width of about 480 px) and measured: each measurement is
+// printed as "card <name> <width>x<height>".
 //
 // Every step waits for visible texts, never for positions, so small changes to the cards do not
 // break it. Each step prints "step <name> ok <ms>"; on failure it prints "FAILED <step>: <error>",
@@ -72,8 +76,9 @@ const browser = await chromium.launch({
     "--disable-dev-shm-usage",
   ],
 });
+const VIEWPORT = { width: 1280, height: 800 };
 const context = await browser.newContext({
-  viewport: { width: 1280, height: 800 },
+  viewport: VIEWPORT,
   locale: "da-DK",
   timezoneId: "Europe/Copenhagen",
 });
@@ -153,6 +158,46 @@ async function shot(name, target) {
   await page.waitForTimeout(300); // let the scroll and the card's layout settle
   const file = path.join(config.screenshotDir, name);
   await page.screenshot({ path: file });
+  log(`screenshot ${file}`);
+}
+
+// The size of a card as the page lays it out.
+async function measure(name, target) {
+  const box = await target.boundingBox();
+  if (!box) throw new Error(`${name} is not on the page`);
+  log(`card ${name} ${Math.round(box.width)}x${Math.round(box.height)}`);
+  return box;
+}
+
+// Make the window tall enough to show the whole card, then run `take` and restore the window.
+async function withWholeCard(target, take) {
+  const box = await target.boundingBox();
+  await page.setViewportSize({ width: VIEWPORT.width, height: Math.ceil(box.height) + 400 });
+  try {
+    await reveal(target);
+    await page.waitForTimeout(300);
+    return await take();
+  } finally {
+    await page.setViewportSize(VIEWPORT);
+  }
+}
+
+// A screenshot of the whole card, nothing around it.
+async function shotCard(name, target) {
+  const file = path.join(config.screenshotDir, name);
+  await withWholeCard(target, () => target.screenshot({ path: file }));
+  log(`screenshot ${file}`);
+}
+
+// A screenshot of a card from the element `start` down to the card's end (its buttons).
+async function shotCardFrom(name, target, start) {
+  const file = path.join(config.screenshotDir, name);
+  await withWholeCard(target, async () => {
+    const box = await target.boundingBox();
+    const top = Math.max(box.y, (await start.boundingBox()).y - 12);
+    const clip = { x: box.x, y: top, width: box.width, height: box.y + box.height - top };
+    await page.screenshot({ path: file, clip });
+  });
   log(`screenshot ${file}`);
 }
 
@@ -271,22 +316,109 @@ const steps = [
     },
   ],
   [
-    "personal chat: the preparation card arrived; choose three keywords",
+    "personal chat: the preparation card arrived and fits on two screens",
     async () => {
       await openChat(config.personalChat);
-      const title = text("prep.title", { kind: "GRUS" });
-      const prep = card(title, text("prep.save"));
+      const prep = card(text("prep.title", { kind: "GRUS" }), text("prep.save"));
       await prep.waitFor();
+      state.noteLabel = text("prep.notes", { perspective: config.perspectives[0] });
+      // What the leader decided comes first; nothing decided reads as open.
+      const when = `${state.date} kl. 10:00`;
+      await expectBot(`the preparation card shows the time »${when}«`, () =>
+        prep.getByText(when, { exact: true }).waitFor({ timeout: 1000 }),
+      );
       for (const keyword of config.keywords) {
+        await prep.getByRole("checkbox", { name: choice(keyword) }).waitFor();
+      }
+      // The guidance is folded away; the leader's card has the leader's duties in it.
+      const duties = prep.getByText(text("prep.leader_duties"), { exact: true });
+      await expectBot("the guidance is hidden until »Læs vejledningen« is pressed", async () => {
+        if (await duties.isVisible()) throw new Error("the guidance is open");
+        await press(prep, text("prep.guidance"));
+        await duties.waitFor({ timeout: 2000 });
+        await press(prep, text("prep.guidance"));
+        await duties.waitFor({ state: "hidden", timeout: 2000 });
+      });
+      const box = await measure("preparation-form", prep);
+      await expectBot(
+        `the preparation card fits on two screens (${Math.round(box.height)} px, at most ${config.maxCardHeight})`,
+        async () => {
+          if (box.height > config.maxCardHeight) throw new Error(`${box.height} px`);
+        },
+      );
+      await shotCard("04-preparation-personal.png", prep);
+    },
+  ],
+  [
+    "personal chat: a fourth keyword is refused beside the button",
+    async () => {
+      const prep = card(text("prep.title", { kind: "GRUS" }), text("prep.save"));
+      for (const keyword of [...config.keywords, config.fourthKeyword]) {
         await prep.getByRole("checkbox", { name: choice(keyword) }).check();
       }
       await press(prep, text("prep.save"));
-      const saved = card(prefix("prep.saved"));
+      const message = text("error.invalid_keywords.count", { count: 4 });
+      const refused = card(text("prep.title", { kind: "GRUS" }), message);
+      await refused.waitFor();
+      const notices = refused.getByText(message, { exact: true });
+      await expectBot("the refusal is shown on top and right above the button", async () => {
+        if ((await notices.count()) !== 2) throw new Error(`${await notices.count()} notices`);
+        const bottom = await notices.last().boundingBox();
+        const button = await refused.getByRole("button", { name: text("prep.save") }).boundingBox();
+        const gap = button.y - (bottom.y + bottom.height);
+        if (gap < 0 || gap > 80) throw new Error(`${Math.round(gap)} px between notice and button`);
+      });
+      for (const keyword of [...config.keywords, config.fourthKeyword]) {
+        const box = refused.getByRole("checkbox", { name: choice(keyword) });
+        if (!(await box.isChecked())) throw new Error(`${keyword} is no longer ticked`);
+      }
+      await measure("preparation-refused", refused);
+      await shotCardFrom(
+        "05-fourth-keyword-refused-personal.png",
+        refused,
+        refused.getByText(text("prep.keywords"), { exact: true }),
+      );
+      state.prep = refused;
+    },
+  ],
+  [
+    "personal chat: three keywords saved; the card folds to a summary",
+    async () => {
+      const prep = state.prep;
+      await prep.getByRole("checkbox", { name: choice(config.fourthKeyword) }).uncheck();
+      state.note = "Jeg vil gerne tale om sparring i teamet.";
+      await prep.getByRole("textbox", { name: state.noteLabel }).fill(state.note);
+      await press(prep, text("prep.save"));
+      const chosen = config.keywords.join(", ");
+      const saved = card(text("prep.your_keywords", { keywords: chosen }), text("prep.edit"));
       await saved.waitFor();
-      await saved
-        .getByText(text("prep.saved", { keywords: config.keywords.join(", ") }), { exact: true })
-        .waitFor();
-      await shot("04-keywords-saved-personal.png", saved);
+      await saved.getByText(text("prep.saved"), { exact: true }).first().waitFor();
+      await saved.getByText(text("prep.notes_saved"), { exact: true }).waitFor();
+      await expectBot("the summary has no inputs left and does not show the note", async () => {
+        const boxes = await saved.getByRole("checkbox").count();
+        if (boxes) throw new Error(`${boxes} checkboxes`);
+        if (await saved.getByText(state.note).count()) throw new Error("the note is shown");
+      });
+      await measure("preparation-summary", saved);
+      await shotCard("06-keywords-saved-personal.png", saved);
+      state.prep = saved;
+    },
+  ],
+  [
+    "personal chat: Ret opens the form again with the three keywords ticked",
+    async () => {
+      await press(state.prep, text("prep.edit"));
+      const form = card(text("prep.title", { kind: "GRUS" }), text("prep.save"));
+      await form.waitFor();
+      for (const keyword of config.keywords) {
+        const box = form.getByRole("checkbox", { name: choice(keyword) });
+        if (!(await box.isChecked())) throw new Error(`${keyword} is not ticked`);
+      }
+      const note = await form.getByRole("textbox", { name: state.noteLabel }).inputValue();
+      if (note !== state.note) throw new Error(`the note reads ${JSON.stringify(note)}`);
+      await press(form, text("prep.save"));
+      const chosen = config.keywords.join(", ");
+      await card(text("prep.your_keywords", { keywords: chosen }), text("prep.edit")).waitFor();
     },
   ],
   [
@@ -321,7 +453,7 @@ const steps = [
       for (const keyword of config.keywords) {
         await live.getByRole("button", { name: keyword, exact: true }).waitFor();
       }
-      await shot("05-live-question1-group.png", live);
+      await shot("07-live-question1-group.png", live);
       state.live = live;
     },
   ],
@@ -371,7 +503,7 @@ const steps = [
         updated.getByText(state.followUp, { exact: true }).waitFor({ timeout: 1000 }),
       );
       await shot(
-        "06-agreement-saved-group.png",
+        "08-agreement-saved-group.png",
         updated.getByText(text("live.agreements"), { exact: true }),
       );
       state.live = updated;
@@ -417,29 +549,31 @@ const steps = [
         // Before the plan existed, finishing posted a summary of the agreements.
         const summary = card(text("summary.title", { kind: "GRUS" }), state.agreement);
         await summary.waitFor();
-        await shot("07-finished-group.png", card(text("live.closed_title", { kind: "GRUS" })));
+        await shot("09-finished-group.png", card(text("live.closed_title", { kind: "GRUS" })));
         return;
       }
       const title = text("plan.title", { kind: "GRUS" });
       const group = card(title, pattern("plan.ready_group"));
       await group.waitFor({ timeout: 30000 }); // the PDF takes LibreOffice a moment
-      await shot("07-finished-group.png", card(text("live.closed_title", { kind: "GRUS" })));
+      await shot("09-finished-group.png", card(text("live.closed_title", { kind: "GRUS" })));
       await openChat(config.personalChat);
       const mine = card(title, pattern("plan.ready_personal"));
       await mine.waitFor();
       for (const key of ["plan.word", "plan.pdf"]) {
         await mine.getByText(text(key), { exact: true }).waitFor(); // Action.OpenUrl
       }
-      await shot("08-plan-personal.png");
+      await shot("10-plan-personal.png");
     },
   ],
   [
     "personal chat: the preparation card refuses changes after the conversation",
     async () => {
       const prep = card(text("prep.title", { kind: "GRUS" }));
-      const save = prep.getByRole("button", { name: text("prep.save"), exact: true });
-      if (!(await save.count())) return; // the card no longer offers to save: fine
-      await save.click();
+      const save = prep
+        .getByRole("button", { name: text("prep.save"), exact: true })
+        .or(prep.getByRole("button", { name: text("prep.edit"), exact: true }));
+      if (!(await save.count())) return; // the card no longer offers to change anything: fine
+      await save.first().click();
       await settle();
       const refusals = ["prep.locked", "error.closed", "error.wrong_phase"].map((k) => text(k));
       await expectBot(

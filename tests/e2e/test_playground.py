@@ -2,8 +2,11 @@
 
 The fixture ``stack`` (conftest.py) starts the bot, a recording proxy and the playground;
 ``driver.mjs`` drives headless Chromium through the journey (greeting and help card in the
-personal chat; ``hjælp`` and ``ny GRUS`` in the group chat; the setup saved; three keywords
-chosen in the personal chat; the keywords shared; the live card started, moved on, an agreement
+personal chat; ``hjælp`` and ``ny GRUS`` in the group chat; the setup saved; in the personal
+chat the preparation card measured (it must fit on about two screens: at most
+``MAX_CARD_HEIGHT`` px tall at the playground's Teams-like card width of about 480 px), a fourth
+keyword refused with the message right above the button, three keywords saved and the card
+folded to its summary, "Ret" opening the form again; the keywords shared; the live card started, moved on, an agreement
 added; the conversation finished; the development plan announced in the group chat and linked in
 the personal chat), waiting for the Danish texts of ``cards/texts/da.py``. The test then asserts
 that no exchange between the playground and the bot failed (4xx/5xx), that the bot logged no
@@ -13,7 +16,8 @@ The playground has one user, the leader (Alex Wilber); the mock users cannot act
 leader shares the keywords instead of waiting for everyone's choice.
 
 Screenshots go to the test's temporary directory; set ``E2E_SCREENSHOT_DIR=docs/screenshots``
-to refresh the ones in the repository.
+to refresh the ones in the repository. The preparation card's shots are of the card alone, whole;
+``pytest -s`` prints the measured card sizes.
 """
 
 from __future__ import annotations
@@ -46,15 +50,18 @@ pytestmark = pytest.mark.e2e
 
 DRIVER_TIMEOUT = 80.0
 MAX_SCREENSHOT_BYTES = 250 * 1024
+MAX_CARD_HEIGHT = 1800  # about two screens of Teams desktop
 SCREENSHOTS = (
     "01-help-personal.png",
     "02-setup-group.png",
     "03-status-group.png",
-    "04-keywords-saved-personal.png",
-    "05-live-question1-group.png",
-    "06-agreement-saved-group.png",
-    "07-finished-group.png",
-    "08-plan-personal.png",
+    "04-preparation-personal.png",
+    "05-fourth-keyword-refused-personal.png",
+    "06-keywords-saved-personal.png",
+    "07-live-question1-group.png",
+    "08-agreement-saved-group.png",
+    "09-finished-group.png",
+    "10-plan-personal.png",
 )
 
 
@@ -85,6 +92,10 @@ def driver_config(playground: dict[str, Any], stack: Stack, screenshots: Path) -
         "personalChat": playground["personalChat"]["name"],
         "groupChat": group["name"],
         "keywords": [concept.keywords[i] for i in (0, 4, 9)],
+        # One with spaces: its toggle's id ("keyword.Mål og retning") must survive the trip.
+        "fourthKeyword": next(k for k in concept.keywords if " " in k and not k.isascii()),
+        "perspectives": [perspective.name for perspective in concept.perspectives],
+        "maxCardHeight": MAX_CARD_HEIGHT,
         # A GRUS asks in the plural (I-form).
         "questions": [question.plural for question in concept.questions[:2]],
     }
@@ -201,6 +212,9 @@ async def test_grus_journey_in_the_agents_playground(stack: Stack) -> None:
     )
 
     status, output = await run_driver(config_path, stack.workdir / "driver.log")
+    for line in output.splitlines():
+        if line.startswith("card "):
+            print(line)  # the measured card sizes (pytest -s)
 
     bot_log = stack.bot.log_tail(100_000)
     problems: list[str] = []
