@@ -2,7 +2,8 @@
 
 ``create_app(settings)`` builds everything and returns the aiohttp application; nothing happens
 at import. ``python app.py`` reads the settings from the environment and serves on HOST:PORT
-(127.0.0.1:3978 by default). Routes: ``POST /api/messages`` and ``GET /healthz``.
+(127.0.0.1:3978 by default). Routes: ``POST /api/messages``, ``GET /healthz`` and, for every
+store, ``GET /documents/{path}`` (the plan links, ``bot.downloads``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -22,6 +25,7 @@ from bot.auth import Authenticator, auth_configuration, bot_connector_tokens, co
 from bot.boundary import turn_error_handler
 from bot.conversations import Conversations
 from bot.deliveries import DELIVERY, Deliveries
+from bot.downloads import ROUTE, download_route
 from bot.endpoint import messages_endpoint
 from bot.flows.context import Context
 from bot.handler import SamtaleguideBot
@@ -38,7 +42,7 @@ from dialogs.concept import ConceptError, default_concept_path, load_concept
 from settings import Settings, SettingsError
 from storage.documents import DocumentStore
 from storage.factory import open_conversation_store, open_document_store
-from storage.links import ROUTE, LinkSigner, download_route, secret_from
+from storage.links import decode_secret, secret_from
 from storage.protocols import ConversationStore
 
 
@@ -65,15 +69,32 @@ SHUTDOWN_GRACE = 20.0  # seconds background work may finish on shutdown (hosts a
 log = logging.getLogger("samtaleguide.app")
 
 
-def open_stores(settings: Settings) -> tuple[ConversationStore, DocumentStore, bytes]:
-    """The conversation store, the document store, and the local link secret (empty in Azure,
-    where links are SAS URLs), as the settings choose them."""
+def open_stores(
+    settings: Settings, *, link_clock: Callable[[], float] = time.time
+) -> tuple[ConversationStore, DocumentStore]:
+    """The conversation store and the document store, as the settings choose them.
+
+    Plan links are the bot's own for both (``{PUBLIC_BASE_URL}/documents/...``), signed with
+    ``DOCUMENT_LINK_SECRET`` when set; else the local store's key is the file
+    ``LOCAL_STORAGE_DIR/link-secret`` and Azure's the blob ``link-secret`` in the documents
+    container (read on first use). ``SettingsError`` naming the setting when links cannot be
+    formed (no ``PUBLIC_BASE_URL`` with Azure storage, a malformed secret).
+    """
+    base_url = settings.base_url  # SettingsError when Azure storage has no PUBLIC_BASE_URL
     local = settings.storage_kind == "local-files"
-    link_secret = (
-        secret_from(settings.link_secret or None, settings.local_storage_dir / "link-secret")
-        if local
-        else b""
-    )
+    try:
+        if local:
+            link_secret: bytes | None = secret_from(
+                settings.link_secret or None, settings.local_storage_dir / "link-secret"
+            )
+        else:
+            link_secret = (
+                decode_secret(settings.link_secret, "the link secret setting")
+                if settings.link_secret
+                else None
+            )
+    except ValueError as error:
+        raise SettingsError("DOCUMENT_LINK_SECRET", str(error)) from None
     store = open_conversation_store(
         connection_string=settings.storage_connection_string or None,
         account_url=settings.storage_account_url or None,
@@ -85,15 +106,20 @@ def open_stores(settings: Settings) -> tuple[ConversationStore, DocumentStore, b
         account_url=settings.storage_account_url or None,
         container=settings.documents_container,
         local_root=settings.local_storage_dir / "documents",
-        base_url=settings.base_url,
+        base_url=base_url,
         link_secret=link_secret,
+        link_clock=link_clock,
     )
-    return store, documents, link_secret
+    return store, documents
 
 
-def create_app(settings: Settings) -> web.Application:
+def create_app(
+    settings: Settings, *, link_clock: Callable[[], float] = time.time
+) -> web.Application:
+    """The application; ``link_clock`` (unix seconds) decides when plan links expire (tests
+    pass their own clock)."""
     concept = load_concept(settings.concept_file or default_concept_path())
-    store, documents, link_secret = open_stores(settings)
+    store, documents = open_stores(settings, link_clock=link_clock)
     deliveries = Deliveries(store.with_codec(DELIVERY))
     auth = auth_configuration(settings)
     sdk_connections = connections(auth)
@@ -173,8 +199,7 @@ def create_app(settings: Settings) -> web.Application:
         messages_endpoint(adapter, bot, Authenticator(auth), settings.allowed_tenants),
     )
     app.router.add_get("/healthz", healthz)
-    if settings.storage_kind == "local-files":
-        app.router.add_get(ROUTE, download_route(documents, LinkSigner(link_secret)))
+    app.router.add_get(ROUTE, download_route(documents))
     app.on_startup.append(start_reminders)
     app.on_cleanup.append(close)
     app[PARTS_KEY] = Parts(

@@ -22,7 +22,7 @@ from settings import Settings, SettingsError
 
 
 async def _run(command: str, ids: list[str], settings: Settings) -> int:
-    store, documents, _ = open_stores(settings)
+    store, documents = open_stores(settings)
     housekeeping = Housekeeping(
         store,
         documents,
@@ -53,10 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
+        return asyncio.run(_run(args.command, getattr(args, "ids", []), settings))
     except SettingsError as error:
         print(f"manage.py: {error}", file=sys.stderr)
         return 2
-    return asyncio.run(_run(args.command, getattr(args, "ids", []), settings))
 
 
 if __name__ == "__main__":

@@ -18,6 +18,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
 _CONTAINER = re.compile(r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_BASE_URL = re.compile(r"https?://[^\s/?#]+(/[^\s?#]*)?")
+_BASE_URL_NEEDED = (
+    "is required with Azure storage: the https address where people's browsers reach this bot "
+    "(every link to a plan points there), e.g. https://samtaleguide.kommune.dk"
+)
 
 
 class SettingsError(ValueError):
@@ -60,9 +65,15 @@ class Settings:
 
     @property
     def base_url(self) -> str:
-        """Where people's browsers reach this bot (for the local store's download links)."""
+        """Where people's browsers reach this bot: the base of every link to a plan.
+
+        ``PUBLIC_BASE_URL``; without it ``http://HOST:PORT`` for the local store (local use), and
+        ``SettingsError`` naming it with Azure storage, where that address is never right.
+        """
         if self.public_base_url:
             return self.public_base_url
+        if self.storage_kind != "local-files":
+            raise SettingsError("PUBLIC_BASE_URL", _BASE_URL_NEEDED)
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
         return f"http://{host}:{self.port}"
 
@@ -135,8 +146,17 @@ class Settings:
                 "must be a valid blob container name, different from AZURE_STORAGE_CONTAINER",
             )
         base_url = get("PUBLIC_BASE_URL").rstrip("/")
-        if base_url and not re.match(r"^https?://[^\s/]+", base_url):
-            raise SettingsError("PUBLIC_BASE_URL", "must be an http(s) URL")
+        if base_url and not _BASE_URL.fullmatch(base_url):
+            raise SettingsError(
+                "PUBLIC_BASE_URL", "must be an http(s) URL without query or fragment"
+            )
+        if (connection or account_url) and not base_url:
+            raise SettingsError("PUBLIC_BASE_URL", _BASE_URL_NEEDED)
+        if account_url and not base_url.startswith("https://"):
+            raise SettingsError(
+                "PUBLIC_BASE_URL",
+                "must be an https URL with AZURE_STORAGE_ACCOUNT_URL (links carry a signature)",
+            )
         minutes = get("PLAN_LINK_MINUTES", "15")
         if not minutes.isdigit() or not 1 <= int(minutes) <= 24 * 60:
             raise SettingsError("PLAN_LINK_MINUTES", "must be a whole number of minutes, 1-1440")

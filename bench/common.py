@@ -151,6 +151,7 @@ def azurite_blob() -> Iterator[Azurite]:
 def blob_env(azurite: Azurite, container: str) -> dict[str, str]:
     return {
         "AZURE_STORAGE_CONNECTION_STRING": azurite.connection_string,
+        "PUBLIC_BASE_URL": "http://127.0.0.1",  # BotServer puts its own address here
         "AZURE_STORAGE_CONTAINER": container,
         "AZURE_STORAGE_DOCUMENTS_CONTAINER": container + "-docs",
     }

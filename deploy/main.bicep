@@ -6,6 +6,8 @@
 //     Contributor" and "Storage Blob Delegator" (user delegation SAS for plan links);
 //   - a Container Apps environment (logs to Log Analytics) and the Container App running the
 //     image from deploy/../Dockerfile, pulled from your Azure Container Registry with the identity;
+//     its PUBLIC_BASE_URL (where every link to a plan points) is its own https address, or
+//     publicBaseUrl when the bot is behind your own domain;
 //   - the Azure Bot (single tenant: your tenant only) with its Teams channel, whose messaging
 //     endpoint is the Container App's https address + /api/messages.
 //
@@ -68,6 +70,9 @@ param logRetentionDays int = 30
 @maxValue(10)
 param maxReplicas int = 1
 
+@description('The https address people\'s browsers reach the bot at; every link to a plan points there. Empty: the Container App\'s own address. Set it when the bot is behind your own domain (e.g. https://samtaleguide.kommune.dk).')
+param publicBaseUrl string = ''
+
 @description('Tags put on every resource.')
 param tags object = {
   application: 'samtaleguide'
@@ -77,6 +82,7 @@ var suffix = uniqueString(resourceGroup().id, namePrefix)
 var storageAccountName = take(toLower('${replace(namePrefix, '-', '')}${suffix}'), 24)
 var stateContainerName = 'samtaleguide-state'
 var documentsContainerName = 'samtaleguide-documents'
+var appName = '${namePrefix}-app'
 var appPort = 3978
 var roles = {
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
@@ -226,7 +232,7 @@ resource environment 'Microsoft.App/managedEnvironments@2024-03-01' = {
 }
 
 resource app 'Microsoft.App/containerApps@2024-03-01' = {
-  name: '${namePrefix}-app'
+  name: appName
   location: location
   tags: tags
   identity: {
@@ -275,6 +281,8 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
             { name: 'AZURE_STORAGE_ACCOUNT_URL', value: storage.properties.primaryEndpoints.blob }
             { name: 'AZURE_STORAGE_CONTAINER', value: stateContainerName }
             { name: 'AZURE_STORAGE_DOCUMENTS_CONTAINER', value: documentsContainerName }
+            // Links to plans point at the bot; an external app's address is <name>.<env domain>.
+            { name: 'PUBLIC_BASE_URL', value: empty(publicBaseUrl) ? 'https://${appName}.${environment.properties.defaultDomain}' : publicBaseUrl }
           ]
           probes: [
             {

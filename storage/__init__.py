@@ -13,8 +13,9 @@
 - ``storage.errors``: ``StorageError`` ⊃ ``ConflictError``, ``CorruptState``.
 - ``storage.documents``: the ``DocumentStore`` contract for the plan documents (versioned,
   create-only), ``StoredDocument``, ``DocumentNotFound``; backends ``storage.document_files``
-  (local, links signed by ``storage.links``) and ``storage.document_blobs`` (SAS links);
-  ``storage.factory.open_document_store`` picks one.
+  (local: the bot serves the bytes) and ``storage.document_blobs`` (a short SAS redirect);
+  ``storage.factory.open_document_store`` picks one. Every store's links are the bot's own,
+  signed by ``storage.links``.
 """
 
 from storage.documents import DocumentNotFound, DocumentStore, StoredDocument

@@ -10,7 +10,9 @@ Create-only, atomically: the bytes go to a temporary file in the same directory 
 sees a partial document, a document is never overwritten, and two writers (threads, processes)
 can never get the same version. Blocking work runs in ``asyncio.to_thread``.
 
-Links are signed URLs served by the bot itself (``storage.links.download_route``).
+Links are the bot's signed URLs (``storage.links``), signed with ``link_secret`` (the setting
+``DOCUMENT_LINK_SECRET`` or the file ``LOCAL_STORAGE_DIR/link-secret``); ``download`` gives the
+route (``bot.downloads``) the bytes, which it serves itself.
 
 POSIX only (``os.link``, directory ``fsync``).
 """
@@ -21,16 +23,19 @@ import asyncio
 import contextlib
 import errno
 import os
+import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
 
 from storage.documents import (
     MAX_ATTEMPTS,
     MAX_VERSION,
+    DocumentBytes,
     DocumentNotFound,
     DocumentPath,
+    DocumentRedirect,
     StoredDocument,
     conversation_prefix,
     download_filename,
@@ -42,7 +47,7 @@ from storage.documents import (
     validate_ttl,
 )
 from storage.errors import ConflictError, StorageError
-from storage.links import LinkSigner
+from storage.links import DocumentLinks
 
 _DIR_MODE = 0o700
 _FILE_MODE = 0o600
@@ -51,17 +56,23 @@ _FILE_MODE = 0o600
 class FileDocumentStore:
     """Documents in local files; see ``storage.documents`` for the contract."""
 
-    def __init__(self, root: Path | str, links: LinkSigner, base_url: str) -> None:
+    def __init__(
+        self,
+        root: Path | str,
+        *,
+        base_url: str,
+        link_secret: bytes,
+        link_clock: Callable[[], float] = time.time,
+    ) -> None:
         self._root = Path(root)
-        self._links = links
-        self._base_url = base_url.rstrip("/")
+        self._links = DocumentLinks(base_url, link_secret, clock=link_clock)
 
     @property
     def root(self) -> Path:
         return self._root
 
     @property
-    def signer(self) -> LinkSigner:
+    def links(self) -> DocumentLinks:
         return self._links
 
     def file_for(self, path: str) -> Path:
@@ -95,7 +106,15 @@ class FileDocumentStore:
         exists = await asyncio.to_thread(_is_file, path, file)
         if not exists:
             raise DocumentNotFound(f"no document at {path!r}")
-        return self._links.url(self._base_url, document.path, ttl, attachment)
+        return await self._links.url(document.path, ttl, attachment)
+
+    async def download(
+        self, path: str, *, filename: str | None = None
+    ) -> DocumentBytes | DocumentRedirect:
+        document = parse_path(path)
+        download_filename(document, filename)
+        file = self._root / document.path
+        return DocumentBytes(await asyncio.to_thread(self._read_sync, path, file))
 
     async def delete_conversation(self, conversation_id: str) -> int:
         validate_conversation_id(conversation_id)

@@ -31,10 +31,23 @@ Contract (``DocumentStore``):
 - ``link(path, *, ttl, filename=None)``: a URL that downloads exactly this document for ``ttl``
   (``0 < ttl <= MAX_LINK_TTL``), as an attachment named ``filename`` (default: the last path
   segment, e.g. ``plan-v3.docx``). ``filename`` must match ``FILENAME_PATTERN`` and end with the
-  document's extension. ``DocumentNotFound`` when absent.
+  document's extension. ``DocumentNotFound`` when absent. For every store it is the bot's own
+  signed link, ``{base_url}/documents/{path}?expires=…&sig=…[&filename=…]`` (``storage.links``),
+  made and checked by the store's ``links``; the route ``bot.downloads`` serves it.
+- ``links``: the store's ``DocumentLinks`` (base URL, secret, clock), which the route checks a
+  link with before it asks the store for anything.
+- ``download(path, *, filename=None)``: how the route answers a link it has checked: either
+  ``DocumentBytes`` (the bytes, which the route serves itself: the local store) or
+  ``DocumentRedirect`` (a URL that downloads exactly this document, read-only, as an attachment
+  named ``filename`` with its content type, valid for ``REDIRECT_TTL`` only: a SAS URL in Azure).
+  ``filename`` as for ``link``; ``DocumentNotFound`` when absent.
 - ``delete_conversation(conversation_id)``: delete every document of the conversation
   (data protection); returns how many were deleted. Idempotent.
 - ``close()``.
+
+A store may keep its link secret beside the documents (the blob ``link-secret`` in Azure),
+outside ``conversations/``: it is never a document, never listed, and ``delete_conversation``
+leaves it.
 
 Every method raises ``ValueError`` for invalid input and ``StorageError`` (or a subclass) when
 the backend fails; messages hold paths and ids, never document content. Stored metadata (blobs)
@@ -47,9 +60,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from storage.errors import StorageError
+
+if TYPE_CHECKING:
+    from storage.links import DocumentLinks
 
 CONVERSATION_ID_PATTERN = re.compile(r"[A-Za-z0-9-]{1,64}")
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9-]{0,30}")
@@ -68,6 +84,7 @@ MAX_ATTEMPTS = 50
 MAX_VERSION = 999_999_999
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 MAX_LINK_TTL = timedelta(days=7)  # also Azure's limit for a user delegation key
+REDIRECT_TTL = timedelta(minutes=2)  # a redirect's URL is followed at once by the browser
 
 
 class DocumentNotFound(StorageError):
@@ -90,6 +107,20 @@ class StoredDocument:
         return self.path.rsplit("/", 1)[1]
 
 
+@dataclass(frozen=True)
+class DocumentBytes:
+    """``download``: the route serves these bytes itself."""
+
+    data: bytes
+
+
+@dataclass(frozen=True)
+class DocumentRedirect:
+    """``download``: the route redirects to this short-lived URL of exactly the document."""
+
+    url: str
+
+
 @runtime_checkable
 class DocumentStore(Protocol):
     async def add_version(
@@ -108,6 +139,17 @@ class DocumentStore(Protocol):
 
     async def link(self, path: str, *, ttl: timedelta, filename: str | None = None) -> str:
         """A URL that downloads exactly this document for ``ttl``; ``DocumentNotFound``."""
+        ...
+
+    @property
+    def links(self) -> DocumentLinks:
+        """The store's links (base URL, secret, clock): the route checks a link with them."""
+        ...
+
+    async def download(
+        self, path: str, *, filename: str | None = None
+    ) -> DocumentBytes | DocumentRedirect:
+        """How to answer a checked link: the bytes or a short redirect; ``DocumentNotFound``."""
         ...
 
     async def delete_conversation(self, conversation_id: str) -> int:

@@ -21,6 +21,8 @@ gave up on it and the person pressed again. With these a press fails within a fe
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -83,24 +85,31 @@ def open_document_store(
     container: str,
     local_root: Path,
     base_url: str,
-    link_secret: bytes,
+    link_secret: bytes | None,
+    link_clock: Callable[[], float] = time.time,
 ) -> DocumentStore:
     """Choose the document store like ``open_conversation_store`` (same precedence):
 
-    - a connection string → ``BlobDocumentStore`` with account-key SAS links;
+    - a connection string → ``BlobDocumentStore``, downloads redirected to account-key SAS URLs;
     - else an account URL → ``BlobDocumentStore`` with ``DefaultAzureCredential`` (owned and
-      closed by the store) and user delegation SAS links;
-    - else ``FileDocumentStore`` under ``local_root``, whose links are
-      ``{base_url}/documents/...`` signed with ``link_secret`` (served by
-      ``storage.links.download_route``).
+      closed by the store), downloads redirected to user delegation SAS URLs;
+    - else ``FileDocumentStore`` under ``local_root``, whose downloads the bot serves itself.
 
-    ``base_url`` and ``link_secret`` are used only by the local store. Nothing is contacted here.
+    Every store's links are ``{base_url}/documents/...``, signed with ``link_secret`` (required
+    for the local store; for Azure, None means the key kept in the documents container) and
+    checked with ``link_clock``; the route ``bot.downloads`` serves them. Nothing is contacted
+    here.
     """
+    links: dict[str, Any] = {
+        "base_url": base_url,
+        "link_secret": link_secret,
+        "link_clock": link_clock,
+    }
     if connection_string:
         from storage.document_blobs import BlobDocumentStore
 
         return BlobDocumentStore.from_connection_string(
-            connection_string, container, **client_options()
+            connection_string, container, **links, **client_options()
         )
     if account_url:
         from azure.identity.aio import DefaultAzureCredential
@@ -112,9 +121,13 @@ def open_document_store(
             container,
             DefaultAzureCredential(),
             owns_credential=True,
+            **links,
             **client_options(),
         )
     from storage.document_files import FileDocumentStore
-    from storage.links import LinkSigner
 
-    return FileDocumentStore(local_root, LinkSigner(link_secret), base_url)
+    if not link_secret:
+        raise ValueError("the local document store needs a link secret")
+    return FileDocumentStore(
+        local_root, base_url=base_url, link_secret=link_secret, link_clock=link_clock
+    )

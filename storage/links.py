@@ -1,33 +1,37 @@
-"""Signed, expiring download links for the local document store, and the route that serves them.
+"""Signed, expiring download links to documents; every plan link, for both stores, is one.
 
-A link is ``{base_url}/documents/{path}?expires=<unix seconds>&sig=<hex>[&filename=<name>]``.
-``sig`` is HMAC-SHA256 with a server secret over (a version tag, the path, ``expires``, the
-filename or ""), encoded unambiguously (a JSON array), so a signature is good for exactly one
-document, one expiry and one download filename. ``verify`` compares in constant time and rejects
-expired, malformed and other-path signatures.
+A link is ``{base_url}/documents/{path}?expires=<unix seconds>&sig=<hex>[&filename=<name>]``,
+served by the bot's own route (``bot.downloads``), whatever store holds the document. ``sig`` is
+HMAC-SHA256 with a server secret over (a version tag, the path, ``expires``, the filename or
+""), encoded unambiguously (a JSON array), so a signature is good for exactly one document, one
+expiry and one download filename. ``LinkSigner.check`` compares in constant time and tells a
+good link (``LinkCheck.VALID``) from one whose time is up (``EXPIRED``: the signature is right,
+so the expiry was not tampered with) and from anything else (``INVALID``: malformed, another
+path, expiry or filename, another secret). Links are never listable: there is one per document
+and nothing in the route enumerates documents.
 
-``secret_from(value, fallback_file)``: the secret from a setting (base64 or hex, at least 32
-bytes), else from a local file created once (``0o600``, 32 random bytes as hex), so several
-local processes share it and nothing secret lives in the repository. Rotating the secret
-invalidates every outstanding link (they are short-lived anyway).
+``DocumentLinks(base_url, secret, clock=...)`` makes and checks a store's links. ``secret`` is
+the key itself, or an async function that gets it (called once, on first use, and again after a
+failure): the Azure store keeps a random key as a private blob (``storage.document_blobs``), so
+several instances agree on one key without a secret for anyone to manage.
 
-``download_route(store, signer)``: an aiohttp handler for ``GET /documents/{path:.+}``
-(``ROUTE``): 403 for a missing, malformed, wrong or expired signature (checked before anything
-is looked up, so nothing leaks about which documents exist), 404 for an invalid path or an
-absent document, 503 when the store fails; short plain bodies, never a traceback, never a 500.
-A good request gets the bytes with the document's content type, ``Content-Disposition:
-attachment``, ``Cache-Control: no-store`` and ``X-Content-Type-Options: nosniff``.
+``secret_from(value, fallback_file)``: the local store's secret from a setting (base64 or hex,
+at least 32 bytes), else from a local file created once (``0o600``, 32 random bytes as hex), so
+several local processes share it and nothing secret lives in the repository.
+``decode_secret(text, where)`` decodes a setting's value. Rotating the secret invalidates every
+outstanding link (they are short-lived anyway).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import contextlib
+import enum
 import hashlib
 import hmac
 import json
-import logging
 import math
 import os
 import re
@@ -39,16 +43,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from aiohttp import web
-
-from storage.documents import (
-    DocumentNotFound,
-    DocumentStore,
-    download_filename,
-    parse_path,
-    validate_ttl,
-)
-from storage.errors import StorageError
+from storage.documents import validate_ttl
 
 ROUTE = "/documents/{path:.+}"
 PREFIX = "/documents/"
@@ -59,8 +54,15 @@ _SIG_PATTERN = re.compile(r"[0-9a-f]{64}")
 _HEX_PATTERN = re.compile(r"(?:[0-9a-fA-F]{2})+")
 _FILE_MODE = 0o600
 _DIR_MODE = 0o700
+_BASE_URL_PATTERN = re.compile(r"https?://[^\s/?#]+(/[^\s?#]*)?")
 
-log = logging.getLogger(__name__)
+
+class LinkCheck(enum.Enum):
+    """What a link's signature says: good, good but expired, or not ours."""
+
+    VALID = "valid"
+    EXPIRED = "expired"
+    INVALID = "invalid"
 
 
 class LinkSigner:
@@ -89,24 +91,29 @@ class LinkSigner:
             query["filename"] = filename
         return f"{base_url.rstrip('/')}{PREFIX}{quote(path, safe='/')}?{urlencode(query)}"
 
-    def verify(self, path: str, expires: str, sig: str, filename: str | None = None) -> bool:
-        """True only for an unexpired signature made for exactly this path (and filename)."""
+    def check(self, path: str, expires: str, sig: str, filename: str | None = None) -> LinkCheck:
+        """``VALID`` for an unexpired signature made for exactly this path (and filename);
+        ``EXPIRED`` when that signature's time is up; ``INVALID`` for anything else."""
         if not all(isinstance(v, str) for v in (path, expires, sig)):
-            return False
+            return LinkCheck.INVALID
         if filename is not None and not isinstance(filename, str):
-            return False
+            return LinkCheck.INVALID
         if not _EXPIRES_PATTERN.fullmatch(expires) or not _SIG_PATTERN.fullmatch(sig):
-            return False
+            return LinkCheck.INVALID
         try:
             _check_part("path", path)
             if filename is not None:
                 _check_part("filename", filename)
         except ValueError:
-            return False
+            return LinkCheck.INVALID
         expected = self._signature(path, expires, filename)
         if not hmac.compare_digest(expected.encode("ascii"), sig.encode("ascii")):
-            return False
-        return int(expires) > self._clock()
+            return LinkCheck.INVALID
+        return LinkCheck.VALID if int(expires) > self._clock() else LinkCheck.EXPIRED
+
+    def verify(self, path: str, expires: str, sig: str, filename: str | None = None) -> bool:
+        """True only for an unexpired signature made for exactly this path (and filename)."""
+        return self.check(path, expires, sig, filename) is LinkCheck.VALID
 
     def _signature(self, path: str, expires: str, filename: str | None) -> str:
         message = json.dumps([_TAG, path, expires, filename or ""], ensure_ascii=True)
@@ -118,6 +125,61 @@ def _check_part(what: str, value: str) -> None:
         raise ValueError(f"invalid {what} to sign")
     if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
         raise ValueError(f"invalid {what} to sign (control characters)")
+
+
+# -- a store's links ----------------------------------------------------------------------------
+
+
+class DocumentLinks:
+    """A store's download links: made with ``url``, checked with ``check`` (by the route).
+
+    ``base_url`` is where people's browsers reach the bot (``PUBLIC_BASE_URL``); ``secret`` the
+    key, or an async function that gets it, awaited once on first use (a failure, e.g. storage
+    being down, is raised to that caller and the next call tries again).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        secret: bytes | Callable[[], Awaitable[bytes]],
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if not isinstance(base_url, str) or not _BASE_URL_PATTERN.fullmatch(base_url.rstrip("/")):
+            raise ValueError(f"links need an http(s) base URL, not {base_url!r}")
+        self._base_url = base_url.rstrip("/")
+        self._clock = clock
+        self._signer: LinkSigner | None = None
+        self._load: Callable[[], Awaitable[bytes]] | None = None
+        if isinstance(secret, bytes):
+            self._signer = LinkSigner(secret, clock)
+        elif callable(secret):
+            self._load = secret
+        else:
+            raise ValueError("a link secret must be bytes or an async function returning bytes")
+        self._lock = asyncio.Lock()
+
+    @property
+    def base_url(self) -> str:
+        return self._base_url
+
+    async def signer(self) -> LinkSigner:
+        """The signer, with the secret loaded (once)."""
+        if self._signer is None:
+            async with self._lock:
+                if self._signer is None:
+                    assert self._load is not None
+                    self._signer = LinkSigner(await self._load(), self._clock)
+        return self._signer
+
+    async def url(self, path: str, ttl: timedelta, filename: str | None = None) -> str:
+        """``{base_url}/documents/{path}?expires=…&sig=…[&filename=…]``, good for ``ttl``."""
+        return (await self.signer()).url(self._base_url, path, ttl, filename)
+
+    async def check(
+        self, path: str, expires: str, sig: str, filename: str | None = None
+    ) -> LinkCheck:
+        return (await self.signer()).check(path, expires, sig, filename)
 
 
 # -- the secret ----------------------------------------------------------------------------------
@@ -132,7 +194,7 @@ def secret_from(value: str | None, fallback_file: Path) -> bytes:
     secret of at least 32 bytes.
     """
     if value is not None and value.strip():
-        return _decode_secret(value.strip(), "the link secret setting")
+        return decode_secret(value.strip(), "the link secret setting")
     path = Path(fallback_file)
     with contextlib.suppress(FileNotFoundError):
         return _read_secret_file(path)
@@ -141,7 +203,7 @@ def secret_from(value: str | None, fallback_file: Path) -> bytes:
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, _FILE_MODE)
     try:
         try:
-            os.write(fd, (secrets.token_hex(MIN_SECRET_BYTES) + "\n").encode("ascii"))
+            os.write(fd, new_secret_text().encode("ascii"))
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -158,10 +220,18 @@ def _read_secret_file(path: Path) -> bytes:
     if mode & 0o077:
         os.chmod(path, _FILE_MODE)
     text = path.read_text(encoding="ascii", errors="replace").strip()
-    return _decode_secret(text, f"the link secret file {path}")
+    return decode_secret(text, f"the link secret file {path}")
 
 
-def _decode_secret(text: str, where: str) -> bytes:
+def new_secret_text() -> str:
+    """A fresh secret as stored: 32 random bytes as hex, with a newline."""
+    return secrets.token_hex(MIN_SECRET_BYTES) + "\n"
+
+
+def decode_secret(text: str, where: str) -> bytes:
+    """A secret from hex or (standard or URL-safe) base64; ``ValueError`` naming ``where``
+    unless it decodes to at least 32 bytes."""
+    text = text.strip()
     data: bytes | None = None
     if _HEX_PATTERN.fullmatch(text):
         data = bytes.fromhex(text)
@@ -176,75 +246,3 @@ def _decode_secret(text: str, where: str) -> bytes:
     if len(data) < MIN_SECRET_BYTES:
         raise ValueError(f"{where} is shorter than {MIN_SECRET_BYTES} bytes")
     return data
-
-
-# -- the download route --------------------------------------------------------------------------
-
-
-def download_route(
-    store: DocumentStore, signer: LinkSigner
-) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    """The handler for ``GET /documents/{path:.+}`` (register with ``ROUTE``)."""
-
-    async def download(request: web.Request) -> web.StreamResponse:
-        try:
-            return await _download(request, store, signer)
-        except Exception:  # never a 500, never a traceback to the client
-            log.exception("document download failed")
-            return _plain(503, "Unavailable")
-
-    return download
-
-
-async def _download(
-    request: web.Request, store: DocumentStore, signer: LinkSigner
-) -> web.StreamResponse:
-    path = request.match_info.get("path", "")
-    expires = _single(request, "expires")
-    sig = _single(request, "sig")
-    filename_values = request.query.getall("filename", [])
-    if expires is None or sig is None or len(filename_values) > 1:
-        return _plain(403, "Forbidden")
-    filename = filename_values[0] if filename_values else None
-    if not signer.verify(path, expires, sig, filename):
-        return _plain(403, "Forbidden")
-    try:
-        document = parse_path(path)
-        attachment = download_filename(document, filename)
-    except ValueError:
-        return _plain(404, "Not found")
-    try:
-        data = await store.read(document.path)
-    except (DocumentNotFound, ValueError):
-        return _plain(404, "Not found")
-    except StorageError:
-        log.warning("document download of %s failed: storage unavailable", document.path)
-        return _plain(503, "Unavailable")
-    return web.Response(
-        body=data,
-        status=200,
-        headers={
-            "Content-Type": document.content_type,
-            "Content-Disposition": f'attachment; filename="{attachment}"',
-            **_SAFE_HEADERS,
-        },
-    )
-
-
-_SAFE_HEADERS = {
-    "Cache-Control": "no-store",
-    "Pragma": "no-cache",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": "default-src 'none'; sandbox",
-    "X-Robots-Tag": "noindex, nofollow",
-}
-
-
-def _single(request: web.Request, name: str) -> str | None:
-    values = request.query.getall(name, [])
-    return values[0] if len(values) == 1 else None
-
-
-def _plain(status: int, text: str) -> web.Response:
-    return web.Response(status=status, text=text, content_type="text/plain", headers=_SAFE_HEADERS)

@@ -42,6 +42,18 @@ WRONG = [
     ({"REMINDER_INTERVAL_SECONDS": "soon"}, "REMINDER_INTERVAL_SECONDS"),
     ({"LOCALE_OVERRIDE": "danish"}, "LOCALE_OVERRIDE"),
     ({"PUBLIC_BASE_URL": "ftp://x"}, "PUBLIC_BASE_URL"),
+    ({"PUBLIC_BASE_URL": "https://bot.example.dk/?x=1"}, "PUBLIC_BASE_URL"),
+    # With Azure storage every plan link points at PUBLIC_BASE_URL: it must be set ...
+    ({"AZURE_STORAGE_CONNECTION_STRING": "a=b"}, "PUBLIC_BASE_URL"),
+    ({"AZURE_STORAGE_ACCOUNT_URL": "https://acct.blob.core.windows.net"}, "PUBLIC_BASE_URL"),
+    # ... and https with a managed identity (a deployment)
+    (
+        {
+            "AZURE_STORAGE_ACCOUNT_URL": "https://acct.blob.core.windows.net",
+            "PUBLIC_BASE_URL": "http://bot.example.dk",
+        },
+        "PUBLIC_BASE_URL",
+    ),
     ({"TEAMS_REQUESTS_PER_SECOND": "fast"}, "TEAMS_REQUESTS_PER_SECOND"),
     ({"TEAMS_REQUESTS_PER_SECOND": "0"}, "TEAMS_REQUESTS_PER_SECOND"),
     ({"TEAMS_REQUESTS_PER_SECOND": "80"}, "TEAMS_REQUESTS_PER_SECOND"),
@@ -79,6 +91,23 @@ def test_defaults_are_local_and_unauthenticated() -> None:
     )
 
 
+def test_links_point_at_the_public_base_url() -> None:
+    azure = Settings.from_env(
+        {
+            "AZURE_STORAGE_ACCOUNT_URL": "https://acct.blob.core.windows.net",
+            "PUBLIC_BASE_URL": "https://samtaleguide.kommune.dk/",
+        }
+    )
+    assert azure.base_url == "https://samtaleguide.kommune.dk"
+    local = Settings.from_env({"PUBLIC_BASE_URL": "http://192.168.1.5:3978"})
+    assert local.base_url == "http://192.168.1.5:3978"
+    # Settings built in code (not from the environment) are checked when links are formed.
+    unset = Settings(storage_account_url="https://acct.blob.core.windows.net")
+    with pytest.raises(SettingsError) as error:
+        _ = unset.base_url
+    assert error.value.name == "PUBLIC_BASE_URL"
+
+
 async def _start(env: dict[str, str]) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -108,3 +137,25 @@ async def test_a_broken_concept_file_stops_the_bot_naming_the_field(tmp_path: Pa
         {"PATH": "/usr/bin:/bin", "CONCEPT_FILE": str(broken), "LOCAL_STORAGE_DIR": str(tmp_path)}
     )
     assert code == 2 and "keywords[3]" in err and "Traceback" not in err
+
+
+async def test_python_app_py_with_azure_storage_needs_a_public_base_url(tmp_path: Path) -> None:
+    code, err = await _start(
+        {
+            "PATH": "/usr/bin:/bin",
+            "AZURE_STORAGE_ACCOUNT_URL": "https://acct.blob.core.windows.net",
+            "LOCAL_STORAGE_DIR": str(tmp_path),
+        }
+    )
+    assert code == 2 and "setting PUBLIC_BASE_URL" in err and "Traceback" not in err
+
+
+async def test_python_app_py_names_a_malformed_link_secret(tmp_path: Path) -> None:
+    code, err = await _start(
+        {
+            "PATH": "/usr/bin:/bin",
+            "DOCUMENT_LINK_SECRET": "short",
+            "LOCAL_STORAGE_DIR": str(tmp_path),
+        }
+    )
+    assert code == 2 and "setting DOCUMENT_LINK_SECRET" in err and "Traceback" not in err

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import itertools
 import socket
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -40,11 +42,22 @@ def user(n: int, name: str | None = None) -> User:
 class BotServer:
     """``live_card_interval``: tests edit live cards a twentieth of a second apart (no test here
     is about the spacing; tests/bot/test_live_updates.py is), so a settle does not wait it out;
-    benchmarks pass None to keep the setting's own value."""
+    benchmarks pass None to keep the setting's own value.
 
-    def __init__(self, settings: Settings, *, live_card_interval: float | None = 0.05) -> None:
+    Links to plans point at this server (``PUBLIC_BASE_URL`` is replaced by its address, so
+    Azure settings need some value to pass ``Settings.from_env``); ``link_clock`` decides when
+    they expire."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        live_card_interval: float | None = 0.05,
+        link_clock: Callable[[], float] = time.time,
+    ) -> None:
         self.settings = settings
         self.live_card_interval = live_card_interval
+        self.link_clock = link_clock
         self.app: web.Application | None = None
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -55,8 +68,14 @@ class BotServer:
             port = probe.getsockname()[1]
         # Live-card edits a twentieth of a second apart: no test here is about the spacing
         # (tests/bot/test_live_updates.py is), and every settle would otherwise wait it out.
-        self.settings = replace(self.settings, host="127.0.0.1", port=port, live_card_interval=0.05)
-        self.app = create_app(self.settings)
+        self.settings = replace(
+            self.settings,
+            host="127.0.0.1",
+            port=port,
+            public_base_url=f"http://127.0.0.1:{port}",
+            live_card_interval=0.05,
+        )
+        self.app = create_app(self.settings, link_clock=self.link_clock)
         self._runner = web.AppRunner(self.app)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", port).start()

@@ -26,6 +26,7 @@ async def two_instances(
 ) -> AsyncIterator[tuple[BotServer, BotServer]]:
     env = {
         "AZURE_STORAGE_CONNECTION_STRING": azurite.connection_string,
+        "PUBLIC_BASE_URL": "http://127.0.0.1",  # BotServer puts its own address here
         "AZURE_STORAGE_CONTAINER": blob_container_name,
     }
     first = await BotServer(Settings.from_env(env)).start()

@@ -28,6 +28,7 @@ from tests.support.connector import ConnectorStandIn
 async def azure_server(azurite: Any, blob_container_name: str) -> AsyncIterator[BotServer]:
     env = {
         "AZURE_STORAGE_CONNECTION_STRING": azurite.connection_string,
+        "PUBLIC_BASE_URL": "http://127.0.0.1",  # BotServer puts its own address here
         "AZURE_STORAGE_CONTAINER": blob_container_name,
         "AZURE_STORAGE_DOCUMENTS_CONTAINER": blob_container_name + "-docs",
         "PLAN_LINK_MINUTES": "5",
@@ -103,8 +104,10 @@ async def test_finishing_a_grus_writes_stores_and_shares_the_plan(
     assert all(not connector.conversations[cid].get("isGroup") for cid, _ in shared)
     assert "Udviklingsplan – GRUS" in card_text(card_of(connector.activities(group.id)[-1]))
 
-    # The document is in Azurite, private, as version 1; python-docx opens it.
+    # The document is in Azurite, private, as version 1; python-docx opens it. The link points
+    # at the bot, which redirects to a short-lived SAS URL of the blob (followed here).
     links = urls(shared[0][1])
+    assert links["Hent Word-dokumentet"].startswith(azure_server.url + "/documents/")
     status, body = await fetch(links["Hent Word-dokumentet"])
     assert status == 200
     document = docx.Document(io.BytesIO(body))
@@ -172,12 +175,12 @@ async def test_local_links_expire_and_refuse_strangers(
     assert (await fetch(link.replace("plan-v1.docx", "plan-v2.docx")))[0] == 403
     assert (await fetch(link.split("?")[0]))[0] == 403
     assert (await fetch(link.replace("expires=", "expires=1")))[0] == 403  # signature breaks
-    # A genuinely signed link whose time is up.
+    # A genuinely signed link whose time is up (tests/app/test_downloads.py has the pages).
     secret = secret_from(None, server.settings.local_storage_dir / "link-secret")
     past = LinkSigner(secret, clock=lambda: time.time() - 3600)
     path = link.split("/documents/", 1)[1].split("?")[0]
     expired = past.url(server.url, path, timedelta(minutes=5), filename="udviklingsplan-v1.docx")
-    assert (await fetch(expired))[0] == 403
+    assert (await fetch(expired))[0] == 410
     fresh = LinkSigner(secret).url(
         server.url, path, timedelta(minutes=5), filename="udviklingsplan-v1.docx"
     )

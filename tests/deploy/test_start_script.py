@@ -250,6 +250,20 @@ def test_bicep_sets_only_settings_the_app_reads() -> None:
     assert "value: 'UserAssignedMSI'" in bicep
 
 
+def test_bicep_sets_the_address_plan_links_point_at() -> None:
+    """With Azure storage the bot refuses to start without PUBLIC_BASE_URL: the template sets it
+    to the Container App's own https address (or the publicBaseUrl parameter)."""
+    bicep = (DEPLOY / "main.bicep").read_text(encoding="utf-8")
+    assert "param publicBaseUrl string = ''" in bicep
+    assert "var appName = '${namePrefix}-app'" in bicep and "name: appName" in bicep
+    assert (
+        "{ name: 'PUBLIC_BASE_URL', value: empty(publicBaseUrl) ? "
+        "'https://${appName}.${environment.properties.defaultDomain}' : publicBaseUrl }"
+    ) in bicep
+    # not an output: the Agents Toolkit's PUBLIC_BASE_URL is the manifest's website address
+    assert "output PUBLIC_BASE_URL" not in bicep
+
+
 def test_parameters_and_toolkit_files_fit_the_template() -> None:
     import re
 

@@ -36,6 +36,7 @@ def store_env(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> dict
     azurite = request.getfixturevalue("azurite")
     return {
         "AZURE_STORAGE_CONNECTION_STRING": azurite.connection_string,
+        "PUBLIC_BASE_URL": "http://127.0.0.1",  # BotServer puts its own address here
         "AZURE_STORAGE_CONTAINER": request.getfixturevalue("blob_container_name"),
     }
 

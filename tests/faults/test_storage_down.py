@@ -13,6 +13,7 @@ import json
 import time
 from collections import Counter
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -103,6 +104,7 @@ async def test_presses_while_storage_is_down_answer_try_again_and_nothing_is_los
 ) -> None:
     env = {
         "AZURE_STORAGE_CONNECTION_STRING": own_azurite.connection_string,
+        "PUBLIC_BASE_URL": "http://127.0.0.1",  # BotServer puts its own address here
         "AZURE_STORAGE_CONTAINER": "faults-storage-down",
     }
     server = await start_server(env)
@@ -272,6 +274,7 @@ async def test_a_storage_blip_during_follow_up_work_loses_no_bookkeeping(
     """
     env = {
         "AZURE_STORAGE_CONNECTION_STRING": own_azurite.connection_string,
+        "PUBLIC_BASE_URL": "http://127.0.0.1",  # BotServer puts its own address here
         "AZURE_STORAGE_CONTAINER": "faults-storage-blip",
     }
     server = await start_server(env)
@@ -326,6 +329,43 @@ async def test_a_storage_blip_during_follow_up_work_loses_no_bookkeeping(
         )
         assert cards == {u.id: 1 for u in (LEADER, *MEMBERS)}, connector.summary()
         assert "Spørgsmål 2 af 9" in live_card_text(connector, meeting, live_id)
+    finally:
+        if not own_azurite.running:
+            own_azurite.start()
+        await server.stop()
+
+
+async def test_a_plan_link_while_storage_is_down_shows_the_try_again_page(
+    own_azurite: ControlledAzurite, connector: ConnectorStandIn
+) -> None:
+    """A link made before the outage: while Azurite is stopped the bot answers with its own
+    page (503, Retry-After), not a 5xx of its own or Azure's; afterwards the same link works."""
+    env = {
+        "AZURE_STORAGE_CONNECTION_STRING": own_azurite.connection_string,
+        "PUBLIC_BASE_URL": "http://127.0.0.1",  # BotServer puts its own address here
+        "AZURE_STORAGE_CONTAINER": "faults-download-down",
+    }
+    server = await start_server(env)
+    try:
+        data = b"%PDF-1.7 plan " + bytes(range(16))
+        documents = server.parts.documents
+        [document] = await documents.add_version(
+            "c-0001", "plan", {"pdf": (data, "application/pdf")}
+        )
+        url = await documents.link(document.path, ttl=timedelta(minutes=5))
+
+        own_azurite.stop()
+        async with aiohttp.ClientSession() as http:
+            async with http.get(url, allow_redirects=False) as response:
+                status, page = response.status, await response.text()
+                retry_after = response.headers.get("Retry-After")
+            own_azurite.start()
+            async with http.get(url) as response:
+                again = response.status, await response.read()
+
+        assert (status, retry_after) == (503, "30")
+        assert "<h1>Prøv igen om lidt</h1>" in page and "c-0001" not in page
+        assert again == (200, data)
     finally:
         if not own_azurite.running:
             own_azurite.start()

@@ -1,9 +1,11 @@
-"""The document store contract (file store and Azurite), and its links downloaded over HTTP.
+"""The document store contract (file store and Azurite), and its downloads over HTTP.
 
-- One contract suite, parametrized over ``FileDocumentStore`` and ``BlobDocumentStore``.
-- Blob links: account-key SAS against the shared Azurite; user delegation SAS against a second
-  Azurite with HTTPS and OAuth (a self-signed certificate, an unsigned test token).
-- File links: ``storage.links.download_route`` in a real aiohttp app on 127.0.0.1.
+- One contract suite, parametrized over ``FileDocumentStore`` and ``BlobDocumentStore`` (whose
+  link secret is the one kept in the container), with an injected clock for link expiry.
+- Links are the bot's own for both stores; the route that serves them is tested through the
+  served app in ``tests/app/test_downloads.py``.
+- Blob downloads: account-key SAS redirects against the shared Azurite; user delegation SAS
+  against a second Azurite with HTTPS and OAuth (a self-signed certificate, an unsigned token).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import math
 import os
 import ssl
 import stat
@@ -19,28 +22,30 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import aiohttp
 import pytest
-from aiohttp import web
 from azure.core.credentials import AccessToken
 from azure.storage.blob.aio import BlobServiceClient, ContainerClient
 
-from storage.document_blobs import BlobDocumentStore
+from storage.document_blobs import LINK_SECRET_BLOB, BlobDocumentStore
 from storage.document_files import FileDocumentStore
 from storage.documents import (
     CONTENT_TYPES,
+    REDIRECT_TTL,
+    DocumentBytes,
     DocumentNotFound,
+    DocumentRedirect,
     DocumentStore,
     StoredDocument,
 )
 from storage.errors import StorageError
 from storage.factory import open_document_store
-from storage.links import ROUTE, LinkSigner, download_route
+from storage.links import LinkCheck
 from tests.support.azurite import AZURITE_BLOB, _free_port, _wait_for_port
 
 DOCX = CONTENT_TYPES["docx"]
@@ -48,6 +53,7 @@ PDF = CONTENT_TYPES["pdf"]
 CID = "c-0001"
 SECRET = bytes(range(32, 64))
 TTL = timedelta(minutes=15)
+BASE_URL = "https://bot.example.dk/samtaleguide"
 
 
 def docx_bytes(tag: str) -> bytes:
@@ -65,10 +71,21 @@ def both(tag: str) -> dict[str, tuple[bytes, str]]:
 # -- backends ------------------------------------------------------------------------------------
 
 
+class Clock:
+    """The links' clock: a test moves it on instead of waiting."""
+
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @dataclass
 class DocBackend:
     kind: str
     make: Callable[[], DocumentStore]
+    clock: Clock
     root: Path | None = None
     connection_string: str = ""
     container_name: str = ""
@@ -93,18 +110,27 @@ BACKENDS = [
 
 @pytest.fixture(params=BACKENDS)
 def doc_backend(request: pytest.FixtureRequest, tmp_path: Path) -> DocBackend:
+    clock = Clock()
     if request.param == "file":
         root = tmp_path / "documents"
-        signer = LinkSigner(SECRET)
         return DocBackend(
-            "file", lambda: FileDocumentStore(root, signer, "http://127.0.0.1:9"), root=root
+            "file",
+            lambda: FileDocumentStore(
+                root, base_url=BASE_URL, link_secret=SECRET, link_clock=clock
+            ),
+            clock,
+            root=root,
         )
     azurite = request.getfixturevalue("azurite")
     container_name = request.getfixturevalue("blob_container_name")
     conn = azurite.connection_string
     return DocBackend(
         "blob",
-        lambda: BlobDocumentStore.from_connection_string(conn, container_name),
+        # no link secret given: the one kept in the container (created on first use)
+        lambda: BlobDocumentStore.from_connection_string(
+            conn, container_name, base_url=BASE_URL, link_clock=clock
+        ),
+        clock,
         connection_string=conn,
         container_name=container_name,
     )
@@ -208,11 +234,15 @@ async def test_read_of_an_absent_document_is_document_not_found(docs: DocumentSt
     assert isinstance(caught.value, StorageError)
     with pytest.raises(DocumentNotFound):
         await docs.link(absent, ttl=TTL)
+    with pytest.raises(DocumentNotFound):
+        await docs.download(absent)
     await docs.add_version(CID, "plan", {"docx": (docx_bytes("x"), DOCX)})
     with pytest.raises(DocumentNotFound):
         await docs.read(f"conversations/{CID}/plan-v1.pdf")
     with pytest.raises(DocumentNotFound):
         await docs.link(f"conversations/{CID}/plan-v2.docx", ttl=TTL)
+    with pytest.raises(DocumentNotFound):
+        await docs.download(f"conversations/{CID}/plan-v1.pdf", filename="plan.pdf")
 
 
 INVALID_CONVERSATION_IDS = ["", "a" * 65, "c/1", "c..1", "c_1", "c 1", "c.1", "æ", "../c", "c%2F"]
@@ -262,6 +292,8 @@ async def test_invalid_paths_are_rejected(docs: DocumentStore, path: str) -> Non
         await docs.read(path)
     with pytest.raises(ValueError):
         await docs.link(path, ttl=TTL)
+    with pytest.raises(ValueError):
+        await docs.download(path)
 
 
 @pytest.mark.parametrize(
@@ -312,6 +344,9 @@ async def test_invalid_link_arguments_are_rejected(
     [document] = await docs.add_version(CID, "plan", {"docx": (docx_bytes("x"), DOCX)})
     with pytest.raises(ValueError):
         await docs.link(document.path, ttl=ttl, filename=filename)
+    if filename is not None:
+        with pytest.raises(ValueError):
+            await docs.download(document.path, filename=filename)
 
 
 async def test_ten_concurrent_add_versions_get_ten_distinct_versions(
@@ -391,6 +426,111 @@ async def test_delete_conversation_removes_all_and_only_its_documents(
     assert again.version == 1
 
 
+async def test_links_point_at_the_bot_signed_for_one_document_filename_and_time(
+    doc_backend: DocBackend, docs: DocumentStore
+) -> None:
+    [docx, pdf] = await docs.add_version(CID, "plan", both("linked"))
+
+    url = await docs.link(docx.path, ttl=TTL, filename="udviklingsplan-v1.docx")
+
+    parts = urlsplit(url)
+    assert (parts.scheme, parts.netloc) == ("https", "bot.example.dk")
+    assert parts.path == f"/samtaleguide/documents/{docx.path}"
+    query = parse_qs(parts.query)
+    assert sorted(query) == ["expires", "filename", "sig"]
+    expires, sig = query["expires"][0], query["sig"][0]
+    assert int(expires) == math.ceil(doc_backend.clock.now + TTL.total_seconds())
+    assert query["filename"] == ["udviklingsplan-v1.docx"]
+    check = docs.links.check
+    assert await check(docx.path, expires, sig, "udviklingsplan-v1.docx") is LinkCheck.VALID
+    # for exactly that document, filename and expiry
+    assert await check(pdf.path, expires, sig, "udviklingsplan-v1.docx") is LinkCheck.INVALID
+    assert await check(docx.path, expires, sig) is LinkCheck.INVALID
+    assert await check(docx.path, expires, sig, "plan-v1.docx") is LinkCheck.INVALID
+    later = str(int(expires) + 3600)
+    assert await check(docx.path, later, sig, "udviklingsplan-v1.docx") is LinkCheck.INVALID
+    # the default filename is not in the link
+    default = parse_qs(urlsplit(await docs.link(pdf.path, ttl=TTL)).query)
+    assert sorted(default) == ["expires", "sig"]
+    # and it expires with the clock
+    doc_backend.clock.now += TTL.total_seconds() - 1
+    assert await check(docx.path, expires, sig, "udviklingsplan-v1.docx") is LinkCheck.VALID
+    doc_backend.clock.now += 1
+    assert await check(docx.path, expires, sig, "udviklingsplan-v1.docx") is LinkCheck.EXPIRED
+
+
+async def test_download_delivers_exactly_that_document_as_an_attachment(
+    doc_backend: DocBackend, docs: DocumentStore, http: aiohttp.ClientSession
+) -> None:
+    """The bytes (local store), or a redirect to a read-only SAS URL of exactly that blob,
+    valid for ``REDIRECT_TTL``, on which Blob Storage names the attachment (Azure)."""
+    files = both("delivered")
+    [docx, pdf] = await docs.add_version(CID, "plan", files)
+    await docs.add_version("c-0002", "plan", both("other"))
+
+    for document, filename, attachment in (
+        (docx, "udviklingsplan-v1.docx", "udviklingsplan-v1.docx"),
+        (pdf, None, "plan-v1.pdf"),
+    ):
+        delivery = await docs.download(document.path, filename=filename)
+        expected = files[document.extension][0]
+        if doc_backend.kind == "file":
+            assert delivery == DocumentBytes(expected)
+            continue
+        assert isinstance(delivery, DocumentRedirect)
+        status, body, headers = await _get(http, delivery.url)
+        assert (status, body) == (200, expected)
+        assert headers["Content-Type"] == document.content_type
+        assert headers["Content-Disposition"] == f'attachment; filename="{attachment}"'
+        assert headers["Cache-Control"] == "no-store"
+        query = parse_qs(urlsplit(delivery.url).query)
+        assert query["sp"] == ["r"]  # read only
+        assert query["sr"] == ["b"]  # one blob
+        start, expiry = (datetime.fromisoformat(query[k][0]) for k in ("st", "se"))
+        assert expiry - start == REDIRECT_TTL + timedelta(minutes=1)  # from a minute ago
+
+
+async def test_stores_on_the_same_storage_agree_on_their_links(doc_backend: DocBackend) -> None:
+    """Five instances starting together (for Azure: racing to create the key blob) make the
+    same link, and each accepts the others'."""
+    stores = [doc_backend.new_store() for _ in range(5)]
+    try:
+        [document] = await stores[0].add_version(CID, "plan", {"pdf": (pdf_bytes("x"), PDF)})
+
+        urls = await asyncio.gather(*(s.link(document.path, ttl=TTL) for s in stores))
+
+        assert len(set(urls)) == 1
+        query = parse_qs(urlsplit(urls[0]).query)
+        for store in stores:
+            check = await store.links.check(document.path, query["expires"][0], query["sig"][0])
+            assert check is LinkCheck.VALID
+    finally:
+        await doc_backend.close_all()
+
+
+async def test_the_link_secret_is_never_a_document(
+    doc_backend: DocBackend, docs: DocumentStore
+) -> None:
+    [document] = await docs.add_version(CID, "plan", {"docx": (docx_bytes("x"), DOCX)})
+    url = await docs.link(document.path, ttl=TTL)
+
+    assert await docs.versions(CID) == [document]
+    assert await docs.delete_conversation(CID) == 1
+    # the key survives the erasure: a new instance accepts a link made before
+    other = doc_backend.new_store()
+    query = parse_qs(urlsplit(url).query)
+    check = await other.links.check(document.path, query["expires"][0], query["sig"][0])
+    assert check is LinkCheck.VALID
+    if doc_backend.kind == "blob":
+        async with ContainerClient.from_connection_string(
+            doc_backend.connection_string, doc_backend.container_name
+        ) as container:
+            assert [n async for n in container.list_blob_names()] == [LINK_SECRET_BLOB]
+            properties = await container.get_blob_client(LINK_SECRET_BLOB).get_blob_properties()
+            assert properties.metadata == {}
+            assert properties.content_settings.content_type == "text/plain"
+
+
 async def test_the_storage_is_private(doc_backend: DocBackend, docs: DocumentStore) -> None:
     stored = await docs.add_version(CID, "plan", both("private"))
     await docs.add_version(CID, "plan", both("private 2"))
@@ -425,7 +565,7 @@ async def test_file_store_tightens_open_directories(tmp_path: Path) -> None:
     (root / "conversations").mkdir(parents=True, mode=0o755)
     os.chmod(root, 0o755)
     os.chmod(root / "conversations", 0o777)
-    store = FileDocumentStore(root, LinkSigner(SECRET), "http://127.0.0.1:9")
+    store = FileDocumentStore(root, base_url=BASE_URL, link_secret=SECRET)
     await store.add_version(CID, "plan", both("x"))
     assert stat.S_IMODE(root.stat().st_mode) == 0o700
     assert stat.S_IMODE((root / "conversations").stat().st_mode) == 0o700
@@ -434,7 +574,7 @@ async def test_file_store_tightens_open_directories(tmp_path: Path) -> None:
 async def test_file_store_reports_os_errors_as_storage_error(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("x")
-    store = FileDocumentStore(blocker / "documents", LinkSigner(SECRET), "http://127.0.0.1:9")
+    store = FileDocumentStore(blocker / "documents", base_url=BASE_URL, link_secret=SECRET)
     with pytest.raises(StorageError):
         await store.add_version(CID, "plan", both("x"))
 
@@ -448,7 +588,7 @@ async def test_blob_store_reports_an_unreachable_endpoint_as_storage_error() -> 
         f"BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;"
     )
     store = BlobDocumentStore.from_connection_string(
-        conn, "documents", retry_total=0, connection_timeout=2
+        conn, "documents", base_url=BASE_URL, retry_total=0, connection_timeout=2
     )
     try:
         for call in (
@@ -456,6 +596,8 @@ async def test_blob_store_reports_an_unreachable_endpoint_as_storage_error() -> 
             store.versions(CID),
             store.read(f"conversations/{CID}/plan-v1.pdf"),
             store.link(f"conversations/{CID}/plan-v1.pdf", ttl=TTL),
+            store.download(f"conversations/{CID}/plan-v1.pdf"),
+            store.links.check(f"conversations/{CID}/plan-v1.pdf", "1", "0" * 64),  # the key
             store.delete_conversation(CID),
         ):
             with pytest.raises(StorageError) as caught:
@@ -470,13 +612,22 @@ def test_blob_store_needs_a_way_to_sign_links() -> None:
         "BlobEndpoint=http://127.0.0.1:1/devstoreaccount1;SharedAccessSignature=sv=2020&sig=x"
     )
     with pytest.raises(ValueError):
-        BlobDocumentStore.from_connection_string(sas_only, "documents")
+        BlobDocumentStore.from_connection_string(sas_only, "documents", base_url=BASE_URL)
     with pytest.raises(ValueError):
         BlobDocumentStore(
             ContainerClient("http://127.0.0.1:1/devstoreaccount1", "documents"),
             account_name="devstoreaccount1",
             account_key=None,
+            base_url=BASE_URL,
         )
+
+
+@pytest.mark.parametrize(
+    "base_url", ["", "bot.example.dk", "ftp://bot.example.dk", "https://x/?a=b", "https://x/#f"]
+)
+def test_a_store_needs_a_base_url_for_its_links(tmp_path: Path, base_url: str) -> None:
+    with pytest.raises(ValueError):
+        FileDocumentStore(tmp_path, base_url=base_url, link_secret=SECRET)
 
 
 async def test_factory_picks_the_backend(tmp_path: Path) -> None:
@@ -489,16 +640,23 @@ async def test_factory_picks_the_backend(tmp_path: Path) -> None:
         "container": "samtaleguide-documents",
         "local_root": tmp_path,
         "base_url": "https://bot.example.dk",
-        "link_secret": SECRET,
     }
-    local = open_document_store(connection_string="", account_url=None, **common)
+    local = open_document_store(
+        connection_string="", account_url=None, link_secret=SECRET, **common
+    )
     assert isinstance(local, FileDocumentStore)
     assert local.root == tmp_path
-    blob = open_document_store(connection_string=conn, account_url=None, **common)
+    assert local.links.base_url == "https://bot.example.dk"
+    with pytest.raises(ValueError):  # the local store has no place of its own for a key
+        open_document_store(connection_string="", account_url=None, link_secret=None, **common)
+    blob = open_document_store(connection_string=conn, account_url=None, link_secret=None, **common)
     assert isinstance(blob, BlobDocumentStore)
     assert blob.container.container_name == "samtaleguide-documents"
     managed = open_document_store(
-        connection_string=None, account_url="https://acct.blob.core.windows.net", **common
+        connection_string=None,
+        account_url="https://acct.blob.core.windows.net",
+        link_secret=SECRET,
+        **common,
     )
     assert isinstance(managed, BlobDocumentStore)
     assert managed.container.url == "https://acct.blob.core.windows.net/samtaleguide-documents"
@@ -506,7 +664,7 @@ async def test_factory_picks_the_backend(tmp_path: Path) -> None:
         await store.close()
 
 
-# -- blob links, downloaded from Azurite ---------------------------------------------------------
+# -- blob downloads: a short SAS redirect, followed to Azurite ------------------------------------
 
 
 @pytest.fixture
@@ -523,73 +681,68 @@ async def _get(
 
 
 @pytest.mark.azurite
-async def test_blob_link_downloads_exactly_that_document(
+async def test_a_blob_redirect_is_for_exactly_that_blob_and_read_only(
     azurite: Any, blob_container_name: str, http: aiohttp.ClientSession
 ) -> None:
-    store = BlobDocumentStore.from_connection_string(azurite.connection_string, blob_container_name)
+    store = BlobDocumentStore.from_connection_string(
+        azurite.connection_string, blob_container_name, base_url=BASE_URL
+    )
     try:
-        files = both("link")
+        files = both("redirect")
         [docx, pdf] = await store.add_version(CID, "plan", files)
         [other] = await store.add_version("c-0002", "plan", {"docx": (docx_bytes("o"), DOCX)})
 
-        url = await store.link(docx.path, ttl=TTL, filename="udviklingsplan-v1.docx")
-        status, body, headers = await _get(http, url)
-        assert status == 200
-        assert body == files["docx"][0]
-        assert headers["Content-Type"] == DOCX
-        assert headers["Content-Disposition"] == 'attachment; filename="udviklingsplan-v1.docx"'
-        assert headers["Cache-Control"] == "no-store"
-
-        query = parse_qs(urlsplit(url).query)
-        assert query["sp"] == ["r"]  # read only
-        assert query["sr"] == ["b"]  # one blob
+        delivery = await store.download(docx.path, filename="udviklingsplan-v1.docx")
+        assert isinstance(delivery, DocumentRedirect)
+        url = delivery.url
+        assert (await _get(http, url))[:2] == (200, files["docx"][0])
 
         # the same signature on another blob's URL (same and other conversation): refused
         for target in (pdf.path, other.path):
             status, body, _ = await _get(http, url.replace(docx.path, target))
             assert status == 403
             assert body not in (files["pdf"][0], b"")
-
-        # the default filename is the path's last segment
-        url = await store.link(pdf.path, ttl=TTL)
-        status, body, headers = await _get(http, url)
-        assert (status, body) == (200, files["pdf"][0])
-        assert headers["Content-Disposition"] == 'attachment; filename="plan-v1.pdf"'
+        # the key blob is not readable with it either
+        status, _, _ = await _get(http, url.replace(docx.path, LINK_SECRET_BLOB))
+        assert status == 403
 
         # a write through the read-only SAS is refused
         async with http.put(url, data=b"x", headers={"x-ms-blob-type": "BlockBlob"}) as response:
             assert response.status == 403
-        assert await store.read(pdf.path) == files["pdf"][0]
+        assert await store.read(docx.path) == files["docx"][0]
     finally:
         await store.close()
 
 
 @pytest.mark.azurite
-async def test_an_expired_blob_link_is_refused(
+async def test_a_blob_redirect_expires_after_two_minutes(
     azurite: Any, blob_container_name: str, http: aiohttp.ClientSession
 ) -> None:
+    """A store whose clock is three minutes behind mints a SAS that Azurite already refuses."""
     writer = BlobDocumentStore.from_connection_string(
-        azurite.connection_string, blob_container_name
+        azurite.connection_string, blob_container_name, base_url=BASE_URL
     )
     container = ContainerClient.from_connection_string(
         azurite.connection_string, blob_container_name
     )
-    past = BlobDocumentStore(
+    behind = BlobDocumentStore(
         container,
         account_name=azurite.account_name,
         account_key=azurite.account_key,
-        clock=lambda: time.time() - 3600,
+        base_url=BASE_URL,
+        clock=lambda: time.time() - REDIRECT_TTL.total_seconds() - 60,
     )
     try:
         [document] = await writer.add_version(CID, "plan", {"pdf": (pdf_bytes("x"), PDF)})
-        url = await past.link(document.path, ttl=timedelta(minutes=5))
-        status, _, _ = await _get(http, url)
-        assert status == 403
-        fresh = await writer.link(document.path, ttl=timedelta(minutes=5))
-        assert (await _get(http, fresh))[0] == 200
+        late = await behind.download(document.path)
+        assert isinstance(late, DocumentRedirect)
+        assert (await _get(http, late.url))[0] == 403
+        fresh = await writer.download(document.path)
+        assert isinstance(fresh, DocumentRedirect)
+        assert (await _get(http, fresh.url))[0] == 200
     finally:
         await writer.close()
-        await past.close()
+        await behind.close()
 
 
 # -- user delegation SAS, against an Azurite with HTTPS and OAuth --------------------------------
@@ -678,15 +831,18 @@ class FakeEntraCredential:
 
 
 @pytest.mark.azurite
-async def test_without_an_account_key_links_are_user_delegation_sas(
+async def test_without_an_account_key_downloads_redirect_to_user_delegation_sas(
     oauth_azurite: OAuthAzurite, http: aiohttp.ClientSession
 ) -> None:
+    """The managed-identity path: the link secret blob is created and the SAS signed with a
+    user delegation key, both through Entra ID (no account key anywhere)."""
     credential = FakeEntraCredential()
     container_name = f"test-{uuid.uuid4().hex}"
     store = BlobDocumentStore.from_account_url(
         oauth_azurite.account_url,
         container_name,
         credential,
+        base_url=BASE_URL,
         owns_credential=True,
         connection_verify=str(oauth_azurite.ca_file),
     )
@@ -695,7 +851,12 @@ async def test_without_an_account_key_links_are_user_delegation_sas(
         files = both("delegated")
         [docx, pdf] = await store.add_version(CID, "plan", files)
 
-        url = await store.link(docx.path, ttl=TTL, filename="udviklingsplan-v1.docx")
+        link = parse_qs(urlsplit(await store.link(docx.path, ttl=TTL)).query)
+        check = await store.links.check(docx.path, link["expires"][0], link["sig"][0])
+        assert check is LinkCheck.VALID  # the key blob was made with the credential
+        delivery = await store.download(docx.path, filename="udviklingsplan-v1.docx")
+        assert isinstance(delivery, DocumentRedirect)
+        url = delivery.url
 
         query = parse_qs(urlsplit(url).query)
         assert query["skoid"] == [credential.object_id]  # signed with a user delegation key
@@ -714,6 +875,13 @@ async def test_without_an_account_key_links_are_user_delegation_sas(
         again = f"{url.split('?')[0]}?{urlencode(query, doseq=True)}"  # the same, re-encoded
         assert (await _get(http, again, ssl=tls))[0] == 200
 
+        # the next download reuses the key (the same key start and expiry) and works too
+        second = await store.download(pdf.path)
+        assert isinstance(second, DocumentRedirect)
+        second_query = parse_qs(urlsplit(second.url).query)
+        assert (second_query["skt"], second_query["ske"]) == (query["skt"], query["ske"])
+        assert (await _get(http, second.url, ssl=tls))[:2] == (200, files["pdf"][0])
+
         async with BlobServiceClient(
             oauth_azurite.account_url,
             credential=FakeEntraCredential(),
@@ -726,189 +894,3 @@ async def test_without_an_account_key_links_are_user_delegation_sas(
     finally:
         await store.close()
     assert credential.closed
-
-
-# -- file links, served by download_route --------------------------------------------------------
-
-
-@dataclass
-class Served:
-    base_url: str
-    root: Path
-    signer: LinkSigner
-    store: FileDocumentStore  # makes links with the served base URL
-    clock: list[float]
-
-
-@pytest.fixture
-async def served(tmp_path: Path) -> AsyncIterator[Served]:
-    root = tmp_path / "documents"
-    now = [time.time()]
-    signer = LinkSigner(SECRET, clock=lambda: now[0])
-    app = web.Application()
-    app.router.add_get(ROUTE, download_route(FileDocumentStore(root, signer, ""), signer))
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    base_url = f"http://{host}:{port}"
-    try:
-        yield Served(base_url, root, signer, FileDocumentStore(root, signer, base_url), now)
-    finally:
-        await runner.cleanup()
-
-
-async def _raw_get(base_url: str, target: str) -> tuple[int, bytes]:
-    """A GET with the request target sent byte for byte (no client-side normalisation)."""
-    parts = urlsplit(base_url)
-    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
-    try:
-        writer.write(
-            f"GET {target} HTTP/1.1\r\nHost: {parts.netloc}\r\nConnection: close\r\n\r\n".encode()
-        )
-        await writer.drain()
-        response = await asyncio.wait_for(reader.read(), 10)
-    finally:
-        writer.close()
-    head, _, body = response.partition(b"\r\n\r\n")
-    return int(head.split(b" ", 2)[1]), body
-
-
-async def test_file_link_downloads_with_safe_headers(
-    served: Served, http: aiohttp.ClientSession
-) -> None:
-    files = both("served")
-    [docx, pdf] = await served.store.add_version(CID, "plan", files)
-
-    url = await served.store.link(docx.path, ttl=TTL, filename="udviklingsplan-v3.docx")
-    assert url.startswith(f"{served.base_url}/documents/{docx.path}?expires=")
-    status, body, headers = await _get(http, url)
-
-    assert status == 200
-    assert body == files["docx"][0]
-    assert headers["Content-Type"] == DOCX
-    assert headers["Content-Disposition"] == 'attachment; filename="udviklingsplan-v3.docx"'
-    assert headers["Cache-Control"] == "no-store"
-    assert headers["X-Content-Type-Options"] == "nosniff"
-
-    status, body, headers = await _get(http, await served.store.link(pdf.path, ttl=TTL))
-    assert (status, body) == (200, files["pdf"][0])
-    assert headers["Content-Type"] == PDF
-    assert headers["Content-Disposition"] == 'attachment; filename="plan-v1.pdf"'
-
-
-async def test_file_link_refuses_tampering_other_paths_and_expiry(
-    served: Served, http: aiohttp.ClientSession
-) -> None:
-    files = both("secret")
-    [docx, pdf] = await served.store.add_version(CID, "plan", files)
-    [other] = await served.store.add_version("c-0002", "plan", {"docx": (docx_bytes("o"), DOCX)})
-    url = await served.store.link(docx.path, ttl=timedelta(minutes=5), filename="plan.docx")
-    sig = parse_qs(urlsplit(url).query)["sig"][0]
-    flipped = ("0" if sig[0] != "0" else "1") + sig[1:]
-
-    refused = [
-        url.replace(sig, flipped),  # tampered signature
-        url.replace(f"sig={sig}", "sig="),
-        url.replace(f"&sig={sig}", ""),  # no signature
-        url.split("?")[0],
-        url.replace(docx.path, pdf.path),  # another document of the same conversation
-        url.replace(docx.path, other.path),  # another conversation's document
-        url.replace("filename=plan.docx", "filename=other.docx"),  # another filename
-        url.replace("&filename=plan.docx", ""),
-        url + f"&sig={sig}",  # duplicated parameter
-        url.replace("expires=", "expires=1"),  # another expiry
-    ]
-    for bad in refused:
-        status, body, headers = await _get(http, bad)
-        assert status == 403, bad
-        assert body == b"Forbidden"
-        assert headers["Cache-Control"] == "no-store"
-
-    assert (await _get(http, url))[0] == 200
-    served.clock[0] += 5 * 60 + 1  # expired
-    status, body, _ = await _get(http, url)
-    assert (status, body) == (403, b"Forbidden")
-
-
-async def test_file_link_to_a_deleted_document_is_404(
-    served: Served, http: aiohttp.ClientSession
-) -> None:
-    [document] = await served.store.add_version(CID, "plan", {"pdf": (pdf_bytes("x"), PDF)})
-    url = await served.store.link(document.path, ttl=TTL)
-    await served.store.delete_conversation(CID)
-
-    status, body, _ = await _get(http, url)
-    assert (status, body) == (404, b"Not found")
-    # a valid signature for a well-formed path that never existed
-    never = f"conversations/{CID}/plan-v9.docx"
-    status, _, _ = await _get(http, served.signer.url(served.base_url, never, TTL))
-    assert status == 404
-
-
-TRAVERSALS = [
-    "../outside.docx",
-    "../../outside.docx",
-    "conversations/../../outside.docx",
-    "conversations/c-0001/../../../outside.docx",
-    "%2e%2e/outside.docx",
-    "%2E%2E%2Foutside.docx",
-    "conversations%2F..%2F..%2Foutside.docx",
-    "conversations/c-0001/..%2f..%2f..%2foutside.docx",
-    "..%5c..%5coutside.docx",
-    "%252e%252e%252foutside.docx",
-    "/" + "{root}/outside.docx",
-    "conversations/c-0001/plan-v1.docx%00.docx",
-]
-
-
-@pytest.mark.parametrize("raw", TRAVERSALS)
-async def test_path_traversal_never_serves_a_file_outside_the_root(
-    served: Served, raw: str
-) -> None:
-    secret = b"NOT FOR DOWNLOAD " + os.urandom(8)
-    (served.root.parent / "outside.docx").write_bytes(secret)
-    await served.store.add_version(CID, "plan", {"docx": (docx_bytes("in"), DOCX)})
-    raw = raw.replace("{root}", str(served.root.parent).lstrip("/"))
-
-    # Even with a valid signature for the decoded path (which no attacker has), nothing outside
-    # the root is served.
-    for signed in {raw, unquote(raw), unquote(unquote(raw))}:
-        if "\x00" in signed:
-            continue
-        expires, sig = served.signer.sign(signed, TTL)
-        status, body = await _raw_get(
-            served.base_url, f"/documents/{raw}?expires={expires}&sig={sig}"
-        )
-        assert status in (400, 403, 404), (raw, signed, status)
-        assert secret not in body
-    # and without one
-    status, body = await _raw_get(served.base_url, f"/documents/{raw}")
-    assert status in (400, 403, 404)
-    assert secret not in body
-
-
-async def test_download_route_never_answers_500(tmp_path: Path) -> None:
-    """A store that fails is a short 503, never a 500 or a traceback."""
-
-    class BrokenStore(FileDocumentStore):
-        async def read(self, path: str) -> bytes:
-            raise RuntimeError("disk on fire /secret/path")
-
-    signer = LinkSigner(SECRET)
-    app = web.Application()
-    app.router.add_get(ROUTE, download_route(BrokenStore(tmp_path, signer, ""), signer))
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    try:
-        url = signer.url(f"http://{host}:{port}", f"conversations/{CID}/plan-v1.pdf", TTL)
-        async with aiohttp.ClientSession() as http:
-            status, body, _ = await _get(http, url)
-        assert status == 503
-        assert body == b"Unavailable"
-    finally:
-        await runner.cleanup()

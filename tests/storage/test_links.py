@@ -1,4 +1,5 @@
-"""Signed document links (``storage.links``): sign/verify with an injected clock, and the secret."""
+"""Signed document links (``storage.links``): sign and check with an injected clock, a store's
+``DocumentLinks`` (with a secret loaded once), and the local secret."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from storage.links import LinkSigner, secret_from
+from storage.errors import StorageError
+from storage.links import DocumentLinks, LinkCheck, LinkSigner, decode_secret, secret_from
 
 SECRET = bytes(range(32))
 PATH = "conversations/c-0001/plan-v3.docx"
@@ -47,6 +49,21 @@ def test_a_signature_verifies_until_it_expires(signer: LinkSigner, clock: Clock)
     assert not signer.verify(PATH, str(expires), sig)
     clock.now = expires + 3600
     assert not signer.verify(PATH, str(expires), sig)
+
+
+def test_check_tells_expired_from_invalid(signer: LinkSigner, clock: Clock) -> None:
+    expires, sig = signer.sign(PATH, timedelta(minutes=15), "udviklingsplan-v3.docx")
+    name = "udviklingsplan-v3.docx"
+
+    assert signer.check(PATH, str(expires), sig, name) is LinkCheck.VALID
+    clock.now = expires
+    assert signer.check(PATH, str(expires), sig, name) is LinkCheck.EXPIRED
+    # once expired, a changed expiry, path, filename or signature is still just invalid
+    assert signer.check(PATH, str(expires + 3600), sig, name) is LinkCheck.INVALID
+    assert signer.check(PATH.replace("v3", "v2"), str(expires), sig, name) is LinkCheck.INVALID
+    assert signer.check(PATH, str(expires), sig) is LinkCheck.INVALID
+    assert signer.check(PATH, str(expires), sig[::-1], name) is LinkCheck.INVALID
+    assert signer.check(PATH, "", sig, name) is LinkCheck.INVALID
 
 
 def test_expiry_rounds_up_so_a_link_never_lives_shorter_than_asked(clock: Clock) -> None:
@@ -141,6 +158,52 @@ def test_url_carries_the_signed_query(signer: LinkSigner, clock: Clock) -> None:
     assert signer.verify(PATH, query["expires"][0], query["sig"][0], "udviklingsplan.pdf")
 
 
+# -- DocumentLinks -------------------------------------------------------------------------------
+
+
+async def test_document_links_load_the_secret_once_and_retry_after_a_failure(
+    clock: Clock,
+) -> None:
+    calls: list[int] = []
+
+    async def load() -> bytes:
+        calls.append(1)
+        if len(calls) == 1:
+            raise StorageError("storage down")
+        return SECRET
+
+    links = DocumentLinks("https://bot.example.dk/", load, clock=clock)
+    assert links.base_url == "https://bot.example.dk"
+    with pytest.raises(StorageError):
+        await links.url(PATH, timedelta(minutes=5))
+
+    url = await links.url(PATH, timedelta(minutes=5), "udviklingsplan-v3.docx")
+    again = await links.url(PATH, timedelta(minutes=5), "udviklingsplan-v3.docx")
+
+    assert url == again
+    assert url == LinkSigner(SECRET, clock=clock).url(
+        "https://bot.example.dk", PATH, timedelta(minutes=5), "udviklingsplan-v3.docx"
+    )
+    query = parse_qs(urlsplit(url).query)
+    check = await links.check(PATH, query["expires"][0], query["sig"][0], "udviklingsplan-v3.docx")
+    assert check is LinkCheck.VALID
+    assert len(calls) == 2  # loaded once it worked, never again
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    ["", "/documents", "bot.example.dk", "javascript:alert(1)", "https://", "https://x?q=1"],
+)
+def test_document_links_need_an_http_base_url(base_url: str) -> None:
+    with pytest.raises(ValueError):
+        DocumentLinks(base_url, SECRET)
+
+
+def test_document_links_keep_a_path_in_the_base_url(clock: Clock) -> None:
+    links = DocumentLinks("https://kommune.example.dk/samtaleguide/", SECRET, clock=clock)
+    assert links.base_url == "https://kommune.example.dk/samtaleguide"
+
+
 # -- the secret ----------------------------------------------------------------------------------
 
 
@@ -185,6 +248,12 @@ def test_secret_from_prefers_the_setting_hex_or_base64(tmp_path: Path) -> None:
 def test_secret_from_rejects_a_short_or_malformed_setting(tmp_path: Path, value: str) -> None:
     with pytest.raises(ValueError):
         secret_from(value, tmp_path / "link-secret")
+
+
+def test_decode_secret_names_where_it_came_from() -> None:
+    assert decode_secret("  " + SECRET.hex() + "\n", "x") == SECRET
+    with pytest.raises(ValueError, match="the blob 'link-secret'"):
+        decode_secret("", "the blob 'link-secret'")
 
 
 def test_secret_from_rejects_a_broken_file(tmp_path: Path) -> None:
