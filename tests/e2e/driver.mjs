@@ -302,12 +302,14 @@ const steps = [
       await setup.getByRole("spinbutton", { name: text("setup.duration") }).fill("60");
       await shot("02-setup-group.png", setup);
       await press(setup, text("setup.save"));
-      const status = card(text("setup.saved"));
+      // The pressed setup card turns into the status card (for everyone in the chat; the
+      // confirmation banner is only the presser's until that edit lands).
+      const total = state.participants.length + 1; // and the leader
+      const status = card(text("status.count", { done: 0, total }));
       await status.waitFor();
       await expectBot(`the status card shows the date »${state.date}« as text`, () =>
         status.getByText(state.date).waitFor({ timeout: 1000 }),
       );
-      const total = state.participants.length + 1; // and the leader
       await status.getByText(text("status.count", { done: 0, total }), { exact: true }).waitFor();
       for (const user of [config.currentUser, ...state.participants]) {
         await status.getByText(text("status.pending", { name: user })).waitFor();
