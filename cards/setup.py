@@ -129,6 +129,8 @@ def setup_card(
     )
     body += _wording(concept, texts, kind, current)
     body += _extras(concept, texts, current)
+    if message:  # again right above the button, where the leader pressed
+        body.append(notice(message, element_id="notice-below"))
     data = {verbs.DATA_CONVERSATION: conversation.id if conversation else "", verbs.DATA_KIND: kind}
     return card(body, [execute(texts.get("setup.save"), verbs.SETUP_SAVE, data, style="positive")])
 

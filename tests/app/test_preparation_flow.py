@@ -252,6 +252,10 @@ async def test_a_mus_from_the_leaders_personal_chat_with_the_people_picker(
         leader_chat, LEADER, "setup.save", setup_data(kind="MUS", participants="29:not-a-guid")
     )
     assert "Vælg en af mulighederne" in card_text(card)
+    # The refusal is on top and again right above the button that was pressed.
+    assert card["body"][0]["id"] == "notice" and card["body"][-1]["id"] == "notice-below"
+    assert "Vælg en af mulighederne" in card_text(card["body"][-1])
+    assert verbs_on(card) == ["setup.save"]
     status, card = await client.press(
         leader_chat,
         LEADER,
