@@ -30,6 +30,7 @@ from bot.endpoint import messages_endpoint
 from bot.flows.context import Context
 from bot.handler import SamtaleguideBot
 from bot.housekeeping import Housekeeping
+from bot.limits import BUDGET, SetupBudget
 from bot.messaging import Messaging
 from bot.observability import configure_logging
 from bot.outbox import Outbox
@@ -67,6 +68,20 @@ MAX_BODY = 256 * 1024  # Teams activities are far smaller; anything larger is re
 SHUTDOWN_GRACE = 20.0  # seconds background work may finish on shutdown (hosts allow about 30)
 
 log = logging.getLogger("samtaleguide.app")
+
+
+def housekeeping_of(
+    settings: Settings, store: ConversationStore, documents: DocumentStore
+) -> Housekeeping:
+    """Retention and erasure over the stores (the bot's own job, and ``manage.py``)."""
+    return Housekeeping(
+        store,
+        documents,
+        Deliveries(store.with_codec(DELIVERY)),
+        SetupBudget(store.with_codec(BUDGET)),
+        retention=timedelta(days=settings.retention_days),
+        unfinished_retention=timedelta(days=settings.unfinished_retention_days),
+    )
 
 
 def open_stores(
@@ -121,6 +136,7 @@ def create_app(
     concept = load_concept(settings.concept_file or default_concept_path())
     store, documents = open_stores(settings, link_clock=link_clock)
     deliveries = Deliveries(store.with_codec(DELIVERY))
+    limits = SetupBudget(store.with_codec(BUDGET))
     auth = auth_configuration(settings)
     sdk_connections = connections(auth)
     adapter = CloudAdapter(connection_manager=sdk_connections)
@@ -148,6 +164,7 @@ def create_app(
         messaging=messaging,
         tasks=tasks,
         deliver_plan=plans.deliver,
+        clock=clock,
         live_card_interval=settings.live_card_interval,
     )
     context = Context(
@@ -158,18 +175,13 @@ def create_app(
         plans=plans,
         teams=teams,
         clock=clock,
+        limits=limits,
     )
     bot = SamtaleguideBot(
         context, flows.routes(), flows.commands(), locale_override=settings.locale_override
     )
     reminders = FollowUpReminders(conversations, messaging, clock)
-    housekeeping = Housekeeping(
-        store,
-        documents,
-        deliveries,
-        retention=timedelta(days=settings.retention_days),
-        unfinished_retention=timedelta(days=settings.unfinished_retention_days),
-    )
+    housekeeping = housekeeping_of(settings, store, documents)
     jobs = [
         lambda: reminders.run_once(clock().date()),
         lambda: housekeeping.purge_expired(clock()),

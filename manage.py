@@ -11,25 +11,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from app import open_stores
-from bot.deliveries import DELIVERY, Deliveries
-from bot.housekeeping import Housekeeping
+from app import housekeeping_of, open_stores
 from bot.tasks import clock_in
 from settings import Settings, SettingsError
 
 
 async def _run(command: str, ids: list[str], settings: Settings) -> int:
     store, documents = open_stores(settings)
-    housekeeping = Housekeeping(
-        store,
-        documents,
-        Deliveries(store.with_codec(DELIVERY)),
-        retention=timedelta(days=settings.retention_days),
-        unfinished_retention=timedelta(days=settings.unfinished_retention_days),
-    )
+    housekeeping = housekeeping_of(settings, store, documents)
     try:
         if command == "forget":
             count = await housekeeping.forget_person(frozenset(ids))

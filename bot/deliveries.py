@@ -2,7 +2,9 @@
 
 A ``Delivery`` holds the Teams side of one conversation: the chat it was set up in (``home``),
 each participant's 1:1 chat and the message id of their preparation card, who could not be
-reached, and the live card's message(s). It is stored as ``deliveries/{conversation id}`` in the
+reached, and the live card's message(s): ``live`` are the messages that show it now (never
+empty while the bot says it is shown), ``live_copy`` the copy of the card last posted or tried,
+and ``live_lost`` whether that post failed (the leader is then told, and may post it again). It is stored as ``deliveries/{conversation id}`` in the
 same store as the conversation, with its own ETag, so a slow delivery never contends with a
 person's press on the conversation, and the domain never sees a Teams address.
 
@@ -49,6 +51,8 @@ class Delivery:
     prompts: dict[str, str] = field(default_factory=dict)  # participant → prep card's message id
     unreachable: dict[str, str] = field(default_factory=dict)  # participant → why ("blocked")
     live: tuple[Message, ...] = ()  # the live card, in each chat that shows it
+    live_copy: int = 0  # the copy of the live card last posted (or tried)
+    live_lost: bool = False  # posting that copy failed, and nothing shows it yet
     status: tuple[Message, ...] = ()  # status cards shown in the home chat (kept current)
     schema_version: int = SCHEMA_VERSION
 
@@ -105,8 +109,16 @@ def with_unreachable(user_id: str, reason: str) -> Callable[[Delivery], Delivery
     return lambda d: replace(d, unreachable={**d.unreachable, user_id: reason})
 
 
-def with_live(messages: tuple[Message, ...]) -> Callable[[Delivery], Delivery]:
-    return lambda d: replace(d, live=messages)
+def with_live(messages: tuple[Message, ...], copy: int) -> Callable[[Delivery], Delivery]:
+    """Copy ``copy`` of the live card is shown in ``messages`` (unless a newer one was posted)."""
+    return lambda d: (
+        d if copy < d.live_copy else replace(d, live=messages, live_copy=copy, live_lost=False)
+    )
+
+
+def with_live_lost(copy: int) -> Callable[[Delivery], Delivery]:
+    """Posting copy ``copy`` failed; the messages of earlier copies (if any) still show it."""
+    return lambda d: d if copy < d.live_copy else replace(d, live_copy=copy, live_lost=True)
 
 
 MAX_STATUS_CARDS = 5  # the newest status cards in a chat are kept current; older ones stay

@@ -6,6 +6,13 @@ missing, forged, expired, wrong audience, issuer or service URL), the tenant (40
 names two different tenants, or one not on the allow-list). Then the turn runs through the Agents
 SDK's adapter; an invoke's answer is its JSON body. Nothing a client sends gets a 5xx: errors
 inside a turn are answered by ``bot.boundary``; anything else is a 400.
+
+Every wait is bounded. A card press (an invoke) is answered within ``PRESS_BUDGET`` seconds of
+its arrival, authentication included, plus ``COMMIT_GRACE`` once its change is being saved
+(``storage.deadline``): Teams gives up on an invoke after a few seconds, so we answer first,
+with what is true then (nothing stored; stored; or unknown) and a "Prøv igen" button that sends
+the same press again under the first press's id, so it is never applied twice. Any other
+activity has ``TURN_BUDGET`` seconds.
 """
 
 from __future__ import annotations
@@ -21,21 +28,46 @@ from microsoft_agents.hosting.aiohttp import CloudAdapter
 from pydantic import ValidationError
 
 from bot.auth import Authenticator, Unauthorized
-from bot.handler import SamtaleguideBot
+from bot.handler import MAX_ID, SamtaleguideBot, retry_of
 from bot.identity import tenant_ids
 from bot.observability import new_correlation
+from bot.payload import BadPayload, parse_action
 from bot.replies import card_invoke_response
 from bot.teams import TokenUnavailable
-from cards.errors import message_card
-from cards.texts import texts_for
+from cards import verbs
+from cards.common import Card
+from cards.errors import message_card, retry_card
+from cards.texts import Texts, texts_for
+from storage.deadline import Deadline, State, within
 
 log = logging.getLogger("samtaleguide.endpoint")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
+PRESS_BUDGET = 3.5  # seconds from a press's arrival until it is answered, if nothing is saving
+COMMIT_GRACE = 1.0  # seconds more once its change is being saved (so at most 4.5 s in all)
+TURN_BUDGET = 20.0  # seconds for any other activity (a message, a roster change)
+LATE = {
+    State.OPEN: ("error.too_late", "error.retry"),
+    State.WRITING: ("error.too_late_unknown", "error.retry"),
+    State.WRITTEN: ("error.too_late_saved", "error.show_card"),
+}
+
 
 def _refuse(status: int, reason: str) -> web.Response:
     return web.json_response({"error": reason}, status=status)
+
+
+def late_card(activity: Activity, texts: Texts, state: State) -> Card:
+    """The answer to a press that ran out of time: what is true, and the same press again."""
+    message, label = LATE[state]
+    try:
+        action = parse_action(activity.value)
+    except BadPayload:
+        return message_card(texts.get(message))
+    first = retry_of(action.data) or (activity.id or "")[:MAX_ID]
+    data = {**action.data, verbs.DATA_RETRY_OF: first}
+    return retry_card(texts.get(message), texts.get(label), action.verb, data)
 
 
 def messages_endpoint(
@@ -60,6 +92,27 @@ def messages_endpoint(
             return _refuse(400, "activity without a conversation")
         new_correlation(activity.id)
         started = time.perf_counter()
+        invoke = activity.type == "invoke"
+        deadline: Deadline | None = None
+        try:
+            async with within(PRESS_BUDGET if invoke else TURN_BUDGET, grace=COMMIT_GRACE) as d:
+                deadline = d
+                return await handle(request, activity, started)
+        except TimeoutError:
+            state = deadline.state if deadline is not None else State.OPEN
+            log.warning(
+                "activity ran out of time",
+                extra={"activity_type": activity.type, "state": state.value},
+            )
+            if not invoke:
+                return web.Response(status=202)
+            texts = texts_for(bot.locale_override or activity.locale)
+            card = card_invoke_response(late_card(activity, texts, state))
+            return web.json_response(card.body, status=200)
+
+    async def handle(
+        request: web.Request, activity: Activity, started: float
+    ) -> web.StreamResponse:
         try:
             claims = await authenticator.claims(request.headers.get("Authorization"), activity)
         except Unauthorized as refused:

@@ -28,6 +28,7 @@ from bot.flows.members import members_changed
 from bot.identity import actor_of, chat_of
 from bot.payload import BadPayload, parse_action
 from bot.replies import card_invoke_response, card_message, status_response, text_message
+from cards import verbs
 from cards.common import Card, plain
 from cards.errors import message_card, refusal_message
 from cards.help import help_card
@@ -43,6 +44,15 @@ MAX_NAME = 100
 MEETING_END = "application/vnd.microsoft.meetingEnd"
 _SPACES = re.compile(r"\s+")
 _TRAILING = re.compile(r"[\s.!?]+$")
+
+
+def retry_of(data: dict) -> str | None:
+    """The first press's id on a "Prøv igen" button (``verbs.DATA_RETRY_OF``), if well-formed:
+    the retried press runs under it, so it is applied at most once."""
+    value = data.get(verbs.DATA_RETRY_OF)
+    if isinstance(value, str) and 0 < len(value) <= MAX_ID and value.isascii():
+        return value if value.isprintable() else None
+    return None
 
 
 def normalise(text: str) -> str:
@@ -71,7 +81,7 @@ class SamtaleguideBot(ActivityHandler):
         return Press(
             person=actor_of(activity),
             chat=chat_of(activity),
-            request_id=(activity.id or "")[:MAX_ID],
+            request_id=retry_of(data or {}) or (activity.id or "")[:MAX_ID],
             texts=self._texts(activity),
             data=data or {},
             message_id=(activity.reply_to_id or "")[:MAX_ID],

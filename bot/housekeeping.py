@@ -7,7 +7,10 @@
   conversation they are in (``dialogs.privacy.forget``, saved with If-Match), removes them from the
   bot's delivery records, and deletes the stored plans of those conversations, which name them
   (participants keep their own downloaded copies, and the leader has filed the PDF in the
-  personnel folder).
+  personnel folder), and deletes their count of recent setups (``bot.limits``).
+
+``purge_expired`` also deletes the counts of recent setups that have nothing left in their
+window.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from datetime import datetime, timedelta
 
 from bot.conversations import PREFIX
 from bot.deliveries import Deliveries, without_people
+from bot.limits import SetupBudget
 from dialogs.conversation import Conversation
 from dialogs.privacy import forget, identities, names_of
 from storage.documents import DocumentStore
@@ -33,6 +37,7 @@ class Housekeeping:
         store: ConversationStore,
         documents: DocumentStore,
         deliveries: Deliveries,
+        limits: SetupBudget,
         *,
         retention: timedelta,
         unfinished_retention: timedelta,
@@ -40,6 +45,7 @@ class Housekeeping:
         self.store = store
         self.documents = documents
         self.deliveries = deliveries
+        self.limits = limits
         self.retention = retention
         self.unfinished_retention = unfinished_retention
 
@@ -63,6 +69,7 @@ class Housekeeping:
             deleted += 1
         if deleted:
             log.info("expired conversations deleted", extra={"count": deleted})
+        await self.limits.purge(now)
         return deleted
 
     async def forget_person(self, person_ids: frozenset[str]) -> int:
@@ -97,6 +104,7 @@ class Housekeeping:
                 await self.documents.delete_conversation(conversation.id)
                 await self.deliveries.change(conversation.id, without_people(ids))
                 changed += 1
+        await self.limits.forget(person_ids)
         log.info("person erased on request", extra={"conversations": changed})
         return changed
 

@@ -21,6 +21,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
+from storage.deadline import detached
+
 log = logging.getLogger("samtaleguide.live")
 S = TypeVar("S")
 
@@ -58,7 +60,7 @@ class CardUpdates(Generic[S]):
             self._newest[key] = state
         task = self._running.get(key)
         if task is None or task.done():
-            task = asyncio.get_running_loop().create_task(self._run(key))
+            task = asyncio.get_running_loop().create_task(self._run(key), context=detached())
             self._running[key] = task
         return task
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from microsoft_agents.activity import Activity
+
 from bot.deliveries import Deliveries, Message, with_personal_chat
 from bot.identity import ChatRef
 from bot.replies import card_message
@@ -55,9 +57,17 @@ class Messaging:
         self, conversation_id: str, user_id: str, card: dict[str, Any]
     ) -> Message | None:
         """Send ``card`` to the participant's own 1:1 chat."""
+        return await self.send_personal_message(conversation_id, user_id, card_message(card))
+
+    async def send_personal_message(
+        self, conversation_id: str, user_id: str, activity: Activity
+    ) -> Message | None:
+        """Send ``activity`` to the participant's own 1:1 chat."""
         try:
             chat = await self.personal_chat(conversation_id, user_id)
+            if chat is None:
+                return None
+            return Message(chat, await self.teams.send(chat, activity))
         except DeliveryFailed as error:
-            log.warning("could not open a 1:1 chat (%s)", error.status)
+            log.warning("could not reach a 1:1 chat (%s)", error.status)
             return None
-        return None if chat is None else await self.post(chat, card)

@@ -5,9 +5,22 @@ Preparation prompts fan out with bounded concurrency; each delivery is recorded 
 delivery record at once (``bot.deliveries``), so a later run refreshes that card in place instead
 of sending a second prompt. People Teams will not let us reach (403) are recorded as unreachable
 and named to the leader on the status card in the conversation's chat, while everyone else still
-gets their prompt. The live card is posted in the home chat and then kept current by coalesced
-edits (``bot.live_updates``) from the states this process saved, checked against the store once
-a burst is over; a finished conversation goes on to the development plan.
+gets their prompt. A finished conversation goes on to the development plan.
+
+The live card is kept current by coalesced edits (``bot.live_updates``) from the states this
+process saved, checked against the store once a burst is over. Posting it is one of those
+steps, so a post and the edits never overlap: the instance that applied a change asking for a
+new copy (``PostLiveCard``: the start, "Vis samtalekortet igen", or the bot's own re-post) posts
+it, sent ``once`` (a send Teams may have delivered is never repeated blindly):
+
+- posted: its messages are recorded (``with_live``), and the messages of earlier copies are
+  edited to say they are outdated;
+- the outcome is unknown (Teams may have delivered it and then failed): a stray copy may exist,
+  so the bot asks for a new copy itself (``ShowLiveCard(by_bot=True)``), which outdates the
+  stray one, and posts that (``AUTO_REPOSTS`` times at most);
+- failed: recorded (``with_live_lost``), and the leader is told, on the status cards and in
+  their own 1:1 chat, with how to post it again; the messages of an earlier copy, if any, go on
+  being edited.
 """
 
 from __future__ import annotations
@@ -15,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from bot.conversations import Conversations
 from bot.deliveries import (
@@ -22,6 +36,7 @@ from bot.deliveries import (
     Delivery,
     Message,
     with_live,
+    with_live_lost,
     with_prompt,
     with_status,
     with_unreachable,
@@ -31,7 +46,8 @@ from bot.live_updates import SPACING, CardUpdates
 from bot.messaging import Messaging
 from bot.replies import card_message, text_message
 from bot.tasks import Tasks
-from bot.teams import DeliveryFailed, Unreachable
+from bot.teams import DeliveryFailed, OutcomeUnknown, Unreachable
+from cards.copies import stale_copy_card
 from cards.live import live_card
 from cards.preparation import preparation_card
 from cards.status import keywords_card, status_card
@@ -39,9 +55,12 @@ from cards.texts import Texts, texts_for
 from dialogs import effects as fx
 from dialogs.concept import Concept
 from dialogs.conversation import Conversation
+from dialogs.events import ShowLiveCard
 
 log = logging.getLogger("samtaleguide.outbox")
 FANOUT = 4  # prompts in flight per conversation (the tenant's pacing limits the rate anyway)
+AUTO_REPOSTS = 2  # new copies the bot posts itself after posts of unknown outcome, in a row
+SYSTEM = "samtaleguide"
 
 PlanDelivery = Callable[[Conversation, Texts], Awaitable[object]]
 
@@ -56,6 +75,7 @@ class Outbox:
         messaging: Messaging,
         tasks: Tasks,
         deliver_plan: PlanDelivery,
+        clock: Callable[[], datetime],
         fanout: int = FANOUT,
         live_card_interval: float = SPACING,
     ) -> None:
@@ -65,9 +85,10 @@ class Outbox:
         self.messaging = messaging
         self.tasks = tasks
         self.deliver_plan = deliver_plan
+        self.clock = clock
         self.fanout = fanout
         self.updates: CardUpdates[Conversation] = CardUpdates(
-            self._edit_live_card,
+            self._show_live_card,
             self._settle_live_card,
             version=lambda c: c.version,
             spacing=live_card_interval,
@@ -79,7 +100,9 @@ class Outbox:
             spacing=live_card_interval,
         )
         self._texts: dict[str, Texts] = {}
-        self._live_messages: dict[str, tuple[Message, ...]] = {}
+        self._live_shown: dict[str, tuple[int, tuple[Message, ...]]] = {}  # per burst
+        self._post_wanted: dict[str, int] = {}  # copies this process is to post
+        self._unknown_posts: dict[str, int] = {}  # posts of unknown outcome in a row
 
     def after(
         self, conversation: Conversation, effects: tuple[fx.Effect, ...], texts: Texts
@@ -101,7 +124,10 @@ class Outbox:
             elif isinstance(effect, fx.PostKeywordSummary):
                 await self.share_keywords(conversation, texts)
             elif isinstance(effect, fx.PostLiveCard):
-                await self.post_live_card(conversation, texts)
+                wanted = max(conversation.live.copy, self._post_wanted.get(conversation.id, 0))
+                self._post_wanted[conversation.id] = wanted
+                self._texts[conversation.id] = texts
+                await self.updates.request(conversation.id, conversation)
             elif isinstance(effect, fx.UpdateLiveCard):
                 self._texts[conversation.id] = texts
                 await self.updates.request(conversation.id, conversation)
@@ -122,43 +148,120 @@ class Outbox:
 
     # --- the live card ---------------------------------------------------------------------
 
-    async def post_live_card(self, conversation: Conversation, texts: Texts) -> None:
-        """Post the shared live card and remember its messages: in the chat it was set up in,
-        or, for a MUS or LUS set up in the leader's 1:1 chat, in each participant's 1:1 chat
-        (the same card, edited in step)."""
-        card = live_card(conversation, self.concept, texts)
-        delivery = await self.deliveries.get(conversation.id)
-        if delivery.home is not None and not delivery.home.is_group:
-            sent = [
-                await self.messaging.send_personal(conversation.id, p.user_id, card)
-                for p in conversation.participants
-            ]
-            posted = tuple(m for m in sent if m is not None)
-        else:
-            home = await self.messaging.post_home(conversation.id, card)
-            posted = () if home is None else (home,)
-        if posted:
-            self._live_messages.pop(conversation.id, None)
-            await self.deliveries.change(conversation.id, with_live(posted))
-
-    async def _edit_live_card(self, conversation_id: str, conversation: Conversation) -> None:
-        """Edit every message of the live card to show ``conversation``."""
-        live = self._live_messages.get(conversation_id)
-        if live is None:  # once per burst: where the card is does not change within one
-            live = (await self.deliveries.get(conversation_id)).live
-            self._live_messages[conversation_id] = live
+    async def _show_live_card(self, conversation_id: str, conversation: Conversation) -> None:
+        """Show ``conversation`` on the live card: post it, when this process is to post a newer
+        copy than the one shown; else edit every message that shows it."""
+        shown = self._live_shown.get(conversation_id)
+        if shown is None:  # once per burst: where the card is does not change within one
+            delivery = await self.deliveries.get(conversation_id)
+            shown = (delivery.live_copy, delivery.live)
+            self._live_shown[conversation_id] = shown
+        copy, messages = shown
         texts = self._texts.get(conversation_id) or texts_for(None)
         card = live_card(conversation, self.concept, texts)
-        for message in live:
+        if self._post_wanted.get(conversation_id, 0) > copy:
+            await self._post_live_card(conversation, card, messages, texts)
+            return
+        if conversation.live.copy > copy:  # another instance posts the new copy: not ours
+            self._live_shown.pop(conversation_id, None)
+            return
+        for message in messages:
             await self.messaging.teams.update(message.chat, message.activity_id, card_message(card))
+
+    async def _post_live_card(
+        self,
+        conversation: Conversation,
+        card: dict[str, object],
+        earlier: tuple[Message, ...],
+        texts: Texts,
+    ) -> None:
+        """Post copy ``conversation.live.copy`` of the live card; see the module."""
+        cid, copy = conversation.id, conversation.live.copy
+        self._post_wanted.pop(cid, None)
+        posted, unknown, failed = [], False, False
+        for chat in await self._live_chats(conversation):
+            try:
+                activity_id = await self.messaging.teams.send(chat, card_message(card), once=True)
+                posted.append(Message(chat, activity_id))
+            except OutcomeUnknown:
+                unknown = True
+            except DeliveryFailed as error:
+                log.warning("live card not posted (%s)", error.status)
+                failed = True
+        if unknown and self._unknown_posts.get(cid, 0) < AUTO_REPOSTS:
+            self._unknown_posts[cid] = self._unknown_posts.get(cid, 0) + 1
+            log.warning("live card post of unknown outcome: posting a new copy")
+            await self._outdate(tuple(posted), conversation, texts)
+            await self._new_copy_by_bot(cid, copy)
+            return
+        self._unknown_posts.pop(cid, None)
+        if posted and not (unknown or failed):
+            self._live_shown[cid] = (copy, tuple(posted))
+            await self.deliveries.change(cid, with_live(tuple(posted), copy))
+            await self._outdate(earlier, conversation, texts)
+        else:
+            self._live_shown[cid] = (copy, (*earlier, *posted))
+            if posted:  # shown in some chats only: they count, and the rest are told
+                await self.deliveries.change(cid, with_live((*earlier, *posted), copy))
+            await self.deliveries.change(cid, with_live_lost(copy))
+            await self._tell_leader_live_lost(conversation, texts)
+        await self.status_updates.request(cid, conversation)
+
+    async def _live_chats(self, conversation: Conversation) -> list[ChatRef]:
+        """Where the live card goes: the chat it was set up in, or, for a MUS or LUS set up in
+        the leader's 1:1 chat, each participant's 1:1 chat (the same card, edited in step)."""
+        delivery = await self.deliveries.get(conversation.id)
+        if delivery.home is not None and delivery.home.is_group:
+            return [delivery.home]
+        chats = []
+        for p in conversation.participants:
+            try:
+                chat = await self.messaging.personal_chat(conversation.id, p.user_id)
+            except DeliveryFailed as error:
+                log.warning("no 1:1 chat for the live card (%s)", error.status)
+                continue
+            if chat is not None:
+                chats.append(chat)
+        return chats
+
+    async def _new_copy_by_bot(self, conversation_id: str, copy: int) -> None:
+        event = ShowLiveCard(SYSTEM, by_bot=True, request_id=f"copy-after-{copy}")
+        try:
+            changed = await self.conversations.change_as(conversation_id, event, self.clock())
+        except Exception as error:  # it is finished meanwhile, or the store is down: logged
+            log.warning("no new copy of the live card: %s", type(error).__name__)
+            return
+        # This runs inside the card's own update task: ask it for the post, do not wait for it.
+        conversation = changed.conversation
+        self._post_wanted[conversation_id] = conversation.live.copy
+        self.updates.request(conversation_id, conversation)
+        self.status_updates.request(conversation_id, conversation)
+
+    async def _outdate(
+        self, messages: tuple[Message, ...], conversation: Conversation, texts: Texts
+    ) -> None:
+        """Edit the messages of replaced copies to say so (best effort: their buttons are
+        refused anyway)."""
+        card = card_message(stale_copy_card(conversation, texts))
+        for message in messages:
+            try:
+                await self.messaging.teams.update(message.chat, message.activity_id, card)
+            except DeliveryFailed as error:
+                log.info("old live card not marked outdated (%s)", error.status)
+
+    async def _tell_leader_live_lost(self, conversation: Conversation, texts: Texts) -> None:
+        message = text_message(texts.get("live.lost", kind=conversation.kind))
+        for person in conversation.participants:
+            if person.leads:
+                await self.messaging.send_personal_message(conversation.id, person.user_id, message)
 
     async def _settle_live_card(self, conversation_id: str, shown: Conversation) -> None:
         """After a burst: edit once more if another instance saved something newer."""
-        self._live_messages.pop(conversation_id, None)
+        self._live_shown.pop(conversation_id, None)
         stored = await self.conversations.get(conversation_id)
         if stored.version > shown.version:
-            await self._edit_live_card(conversation_id, stored)
-            self._live_messages.pop(conversation_id, None)
+            await self._show_live_card(conversation_id, stored)
+            self._live_shown.pop(conversation_id, None)
         self._texts.pop(conversation_id, None)
 
     # --- the status card -------------------------------------------------------------------
@@ -185,7 +288,9 @@ class Outbox:
     async def _edit_status_cards(self, conversation_id: str, conversation: Conversation) -> None:
         delivery = await self.deliveries.get(conversation_id)
         texts = self._texts.get(conversation_id) or texts_for(None)
-        card = status_card(conversation, texts, unreachable=delivery.unreachable)
+        card = status_card(
+            conversation, texts, unreachable=delivery.unreachable, live_lost=delivery.live_lost
+        )
         for message in delivery.status:
             try:
                 await self.messaging.teams.update(

@@ -3,7 +3,9 @@
 On finishing (and on ``plan.generate``) a new version of the plan is written (Word, and PDF where
 LibreOffice is installed), stored as ``conversations/{id}/plan-v{n}.{ext}`` in the private
 document store (never overwriting an earlier version), and each participant gets short-lived
-links to it in their own 1:1 chat; the group chat only hears that it is ready.
+links to it in their own 1:1 chat; the group chat only hears that it is ready. When that card
+cannot be posted, the leader is told in their own 1:1 chat, and ``status`` in the chat posts it
+again.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.messaging import Messaging
+from bot.replies import text_message
 from cards.plan import plan_links_card, plan_ready_card
 from cards.texts import Texts
 from dialogs.concept import Concept
@@ -59,8 +62,15 @@ class PlanDelivery:
         for participant in conversation.participants:
             await self.share(conversation, participant.user_id, stored, texts, note)
         card = plan_ready_card(conversation, texts, version=version, note=note)
-        await self.messaging.post_home(conversation.id, card)
+        if await self.messaging.post_home(conversation.id, card) is None:
+            await self._tell_leaders(conversation, texts)
         return version
+
+    async def _tell_leaders(self, conversation: Conversation, texts: Texts) -> None:
+        message = text_message(texts.get("plan.ready_lost", kind=conversation.kind))
+        for person in conversation.participants:
+            if person.leads:
+                await self.messaging.send_personal_message(conversation.id, person.user_id, message)
 
     async def _store_new_version(
         self, conversation: Conversation

@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from storage.deadline import detached
+
 log = logging.getLogger("samtaleguide.tasks")
 
 
@@ -39,7 +41,8 @@ class Tasks:
         return sum(not task.done() for task in self._tasks)
 
     def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
-        task = asyncio.get_running_loop().create_task(work)
+        """Run ``work`` in the background, without the deadline of the press that spawned it."""
+        task = asyncio.get_running_loop().create_task(work, context=detached())
         self._tasks.add(task)
         task.add_done_callback(self._finished)
 

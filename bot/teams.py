@@ -12,7 +12,10 @@ backoff and full jitter, honouring ``Retry-After``; 403 (app not installed, or t
 raises ``Unreachable`` at once; other failures raise ``DeliveryFailed``. A failure with no answer
 is retried only when the request surely never reached Teams (no connection was made) or when the
 call is idempotent (an update, a roster read, opening a 1:1 chat): a send that may have arrived is
-never repeated blindly, so nobody gets a message twice; it raises ``OutcomeUnknown``.
+never repeated blindly, so nobody gets a message twice; it raises ``OutcomeUnknown``. A send
+answered 5xx is retried (Microsoft's guidance for transient errors), unless it is sent ``once``:
+Teams may have delivered it before failing, so such a send (the live card, which must not exist
+twice) raises ``OutcomeUnknown`` instead and the caller decides.
 
 Pacing: Teams allows about 50 requests a second per app per tenant. Every request ``Teams`` makes
 (each attempt, retries included) first takes a token from its tenant's ``RateLimiter``, a token
@@ -100,6 +103,7 @@ async def with_retries(
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     *,
     idempotent: bool = True,
+    once: bool = False,
 ) -> T:
     """Run ``call`` until it succeeds, retrying what may be retried without a duplicate."""
     for attempt in range(policy.attempts):
@@ -109,6 +113,9 @@ async def with_retries(
         except aiohttp.ClientResponseError as error:
             if error.status == 403:
                 raise Unreachable(403) from None
+            if error.status >= 500 and once:
+                # Teams may have delivered it before failing: not sent blindly again.
+                raise OutcomeUnknown(error.status) from None
             if error.status not in RETRY_STATUSES or last:
                 raise DeliveryFailed(error.status) from None
             log.info("connector answered %s; retrying", error.status)
@@ -245,8 +252,9 @@ class Teams:
         await self.limiter(chat.tenant_id).acquire()
         return await work(await self._client(chat.service_url))
 
-    async def send(self, chat: ChatRef, activity: Activity) -> str:
-        """Post ``activity`` in ``chat``; the new message's id."""
+    async def send(self, chat: ChatRef, activity: Activity, *, once: bool = False) -> str:
+        """Post ``activity`` in ``chat``; the new message's id. ``once``: not even after a 5xx
+        is it sent again (``OutcomeUnknown``)."""
         activity = self._addressed(chat, activity)
 
         async def work(client: ConnectorClient) -> str:
@@ -255,7 +263,9 @@ class Teams:
             )
             return response.id or ""
 
-        return await with_retries(lambda: self._paced(chat, work), self.policy, idempotent=False)
+        return await with_retries(
+            lambda: self._paced(chat, work), self.policy, idempotent=False, once=once
+        )
 
     async def update(self, chat: ChatRef, activity_id: str, activity: Activity) -> None:
         """Replace message ``activity_id`` in ``chat`` with ``activity``."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from cards import verbs
 from cards.common import Card, Element, card, execute, heading, notice, text
+from cards.copies import live_data
 from cards.live import CARD_BUDGET, agreement_item, size
 from cards.texts import Texts
 from dialogs.conversation import Conversation
@@ -27,7 +28,7 @@ def agreements_card(
     start: int = 0,
     message: str | None = None,
 ) -> Card:
-    data = {verbs.DATA_CONVERSATION: conversation.id}
+    data = live_data(conversation)
     active = conversation.phase == "live"
     count = len(conversation.agreements)
     start = min(max(start, 0), max(count - 1, 0))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from cards.common import Card, card, notice
+from typing import Any
+
+from cards.common import Card, card, execute, notice
 from cards.texts import Texts
 from dialogs.errors import DomainError, InvalidField, InvalidKeywords, NotPermitted
 
@@ -25,3 +27,9 @@ def refusal_message(error: DomainError, texts: Texts) -> str:
 
 def message_card(message: str, *, error: bool = True) -> Card:
     return card([notice(message, error=error)])
+
+
+def retry_card(message: str, label: str, verb: str, data: dict[str, Any]) -> Card:
+    """A press that could not be answered in time: why, and a button that sends the very same
+    press again (``data`` names the first press, so it is never applied twice)."""
+    return card([notice(message)], [execute(label, verb, data, style="positive")])

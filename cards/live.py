@@ -31,6 +31,7 @@ from cards.common import (
     subheading,
     text,
 )
+from cards.copies import live_data
 from cards.people import names, perspective_title, short
 from cards.previous import previous_section
 from cards.texts import Texts
@@ -88,7 +89,7 @@ def live_card(
     closed = conversation.phase == "closed"
     participant_view = not closed
     leads = not closed and (viewer is None or (person is not None and person.leads))
-    data = {verbs.DATA_CONVERSATION: conversation.id}
+    data = live_data(conversation)
 
     body: list[Element] = []
     if message:
@@ -182,7 +183,7 @@ def outsider_card(conversation: Conversation, texts: Texts, *, shared: bool) -> 
     part, never notes, keywords or agreements. As the shared card in a chat with onlookers it
     asks Teams to refresh it for the participants only (``refresh.userIds``, at most 60), who
     then each see their own full view; "Vis mit samtalekort" does the same by hand."""
-    data = {verbs.DATA_CONVERSATION: conversation.id}
+    data = live_data(conversation)
     closed = conversation.phase == "closed"
     title = "live.closed_title" if closed else "outsider.title"
     taking_part = [p for p in conversation.participants if not p.left]

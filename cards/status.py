@@ -23,11 +23,13 @@ def status_card(
     success: bool = True,
     unreachable: Mapping[str, str] | None = None,
     ask_start: bool = False,
+    live_lost: bool = False,
 ) -> Card:
     """``unreachable``: the participants the bot could not reach (id → why), from its delivery
     record. ``message`` is shown on top and again beside the buttons (where the person pressed);
     with ``ask_start`` it asks whether to start although some have not prepared, with a
-    "Start alligevel" button."""
+    "Start alligevel" button. While the conversation is live it offers "Vis samtalekortet
+    igen"; ``live_lost`` says the live card could not be shown in the chat."""
     unreachable = unreachable or {}
     body: list[Element] = []
     if message:
@@ -74,6 +76,12 @@ def status_card(
                 {**data, verbs.DATA_FORCE: True},
                 style="positive",
             )
+        )
+    if conversation.phase == "live":
+        lost = texts.get("status.live_lost") if live_lost else texts.get("status.live")
+        body.append(text(lost, weight="Bolder" if live_lost else "Default"))
+        actions.append(
+            execute(texts.get("status.show_live"), verbs.LIVE_START, data, style="positive")
         )
     if conversation.phase == "preparation":
         actions += [

@@ -44,3 +44,5 @@ DATA_COVERED: Final = "covered"
 DATA_FORM: Final = "form"
 DATA_FORCE: Final = "force"
 DATA_FROM: Final = "from"
+DATA_RETRY_OF: Final = "retry_of"  # the first press's activity id, on a "Prøv igen" button
+DATA_COPY: Final = "copy"  # which posting of the live card a press came from

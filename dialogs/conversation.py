@@ -144,6 +144,8 @@ class LiveState:
     last_change: str = ""  # what the last accepted change was (e.g. "agreement_added") ...
     last_actor: str = ""  # ... who made it ...
     last_at: str = ""  # ... and when: shown on the shared card, so everyone sees it landed
+    copy: int = 0  # which posting of the shared card is current (presses from others refused)
+    shown_at: str = ""  # when a person last asked to post it again
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,7 @@ class Conversation:
     phase: Phase = "setup"
     version: int = 1
     keywords_shared_at: str | None = None
+    reminded_at: str = ""  # the last reminder round
     live: LiveState = field(default_factory=LiveState)
     notes: tuple[Note, ...] = ()
     agreements: tuple[Agreement, ...] = ()

@@ -74,6 +74,20 @@ class NotPrivate(DomainError):
     code = "not_private"
 
 
+class StaleCopy(DomainError):
+    """The press came from an older posting of the live card (one the bot has replaced, or a
+    stray copy Teams may have made); nothing is changed."""
+
+    code = "stale_copy"
+
+
+class TooSoon(DomainError):
+    """Done again too soon after the last time (``params['minutes']`` or ``seconds`` to
+    wait): a limit on what one press can make the bot send."""
+
+    code = "too_soon"
+
+
 class Unprepared(DomainError):
     """Starting while ``params['count']`` people have not chosen keywords: ask first."""
 

@@ -2,7 +2,9 @@
 
 Events are plain frozen dataclasses made by ``bot/`` from validated activity payloads. ``actor`` is
 the Teams user id of whoever pressed; ``request_id`` (the activity id) makes a redelivered press a
-no-op. Texts are still raw here: ``dialogs.transitions`` cleans and bounds them.
+no-op; ``copy`` is the posting of the live card a press came from (None: not from the live card,
+or from one posted before copies were counted). Texts are still raw here:
+``dialogs.transitions`` cleans and bounds them.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dialogs.conversation import Person, PreviousPlan
 class Event:
     actor: str
     request_id: str | None = field(default=None, kw_only=True)
+    copy: int | None = field(default=None, kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,15 @@ class StartLive(Event):
 
     force: bool = False
     audience: tuple[Person, ...] | None = None
+
+
+@dataclass(frozen=True)
+class ShowLiveCard(Event):
+    """Post the live card again (it was lost, or scrolled out of sight): a new copy, the ones
+    before it outdated. ``by_bot``: the bot itself, after a post whose outcome it does not know
+    (no role needed, no waiting time)."""
+
+    by_bot: bool = False
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,10 @@ redelivered press is harmless.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from dialogs import events as ev
@@ -52,6 +53,8 @@ from dialogs.errors import (
     NotPermitted,
     NotPrivate,
     StaleCard,
+    StaleCopy,
+    TooSoon,
     UnknownItem,
     Unprepared,
     WrongPhase,
@@ -67,6 +70,8 @@ MAX_EXTRA_QUESTIONS = 10
 MAX_NOTES = 300
 MAX_AGREEMENTS = 200
 PROCESSED_MEMORY = 500
+REMIND_INTERVAL = timedelta(minutes=5)  # one reminder round per conversation at most this often
+SHOW_INTERVAL = timedelta(seconds=15)  # a person asks to post the live card again this often
 KEYWORD_COUNT = 3
 GROUP_SIZE = {"MUS": (1, 1), "LUS": (1, 1), "GRUS": (2, MAX_PARTICIPANTS - 1)}
 
@@ -104,6 +109,8 @@ def apply(conversation: Conversation, event: ev.Event, concept: Concept, now: da
         return conversation, ()
     if conversation.phase == "closed" and not isinstance(event, ev.FOLLOW_UP_EVENTS):
         raise ConversationClosed("the conversation is closed")
+    if event.copy is not None and event.copy != conversation.live.copy:
+        raise StaleCopy("pressed on an older copy of the live card")
     handler = _HANDLERS.get(type(event))
     if handler is None:
         raise TypeError(f"no transition for {type(event).__name__}")
@@ -323,20 +330,37 @@ def _share_keywords(c: Conversation, e: ev.ShareKeywords, _: Concept, now: datet
     return replace(c, keywords_shared_at=now.isoformat()), (PostKeywordSummary(),)
 
 
-def _remind(c: Conversation, e: ev.RemindUnprepared, _: Concept, __: datetime) -> Result:
+def _remind(c: Conversation, e: ev.RemindUnprepared, _: Concept, now: datetime) -> Result:
     _phase(c, "preparation")
     _facilitator(c, e.actor)
     pending = tuple(p.user_id for p in c.participants if not p.prepared)
-    return c, (SendReminders(pending),)
+    if not pending:
+        return c, (SendReminders(()),)
+    _not_again_before(c.reminded_at, REMIND_INTERVAL, now)
+    return replace(c, reminded_at=now.isoformat()), (SendReminders(pending),)
+
+
+def _not_again_before(last: str, interval: timedelta, now: datetime) -> None:
+    """Refuse (``TooSoon``, with the wait) while ``interval`` has not passed since ``last``."""
+    if not last:
+        return
+    wait = datetime.fromisoformat(last) + interval - now
+    if wait > timedelta(0):
+        seconds = math.ceil(wait.total_seconds())
+        raise TooSoon("done again too soon", seconds=seconds, minutes=-(-seconds // 60))
 
 
 # --- live --------------------------------------------------------------------------------
 
 
 def _start(c: Conversation, e: ev.StartLive, _: Concept, now: datetime) -> Result:
-    _phase(c, "preparation")
+    """Start the live conversation; once live, show its card again (a new copy)."""
+    _phase(c, "preparation", "live")
     _facilitator(c, e.actor)
     participants, onlookers = _present(c, e.audience)
+    if c.phase == "live":
+        present = replace(c, participants=participants, onlookers=onlookers)
+        return _new_copy(present, now, limited=True)
     unprepared = sum(1 for p in participants if not p.prepared and not p.left)
     if unprepared and not e.force:
         raise Unprepared("some have not chosen keywords", count=unprepared)
@@ -344,11 +368,31 @@ def _start(c: Conversation, e: ev.StartLive, _: Concept, now: datetime) -> Resul
     started = replace(
         c,
         phase="live",
-        live=LiveState(started_at=now.isoformat()),
+        live=LiveState(started_at=now.isoformat(), copy=1),
         participants=participants,
         onlookers=onlookers,
     )
     return started, (PostLiveCard(), RefreshPrompts(everyone), UpdateStatusCard())
+
+
+def _show_live_card(c: Conversation, e: ev.ShowLiveCard, _: Concept, now: datetime) -> Result:
+    """A new copy of the live card, asked for by a leader (as ``StartLive`` does once live), or
+    by the bot itself after a post it does not know arrived."""
+    _phase(c, "live")
+    if not e.by_bot:
+        _facilitator(c, e.actor)
+    return _new_copy(c, now, limited=not e.by_bot)
+
+
+def _new_copy(c: Conversation, now: datetime, *, limited: bool) -> Result:
+    """Post the live card again as a new copy (the earlier ones outdated). People may ask for
+    it at most every ``SHOW_INTERVAL`` (the first time at once: the start's post may have
+    failed); the bot's own copies do not count."""
+    live = replace(c.live, copy=c.live.copy + 1)
+    if limited:
+        _not_again_before(c.live.shown_at, SHOW_INTERVAL, now)
+        live = replace(live, shown_at=now.isoformat())
+    return replace(c, live=live), (PostLiveCard(), UpdateStatusCard())
 
 
 def _members_changed(c: Conversation, e: ev.ChatMembersChanged, _: Concept, __: datetime) -> Result:
@@ -563,6 +607,7 @@ _HANDLERS: dict[type, Callable[[Conversation, Any, Concept, datetime], Result]] 
     ev.ShareKeywords: _share_keywords,
     ev.RemindUnprepared: _remind,
     ev.StartLive: _start,
+    ev.ShowLiveCard: _show_live_card,
     ev.Move: _move,
     ev.MarkKeyword: _mark_keyword,
     ev.AddNote: _add_note,

@@ -20,6 +20,10 @@ transition raised (a refused event contributes nothing to the state and the othe
   one that waited longer than ``max_wait`` seconds for its batch fails with ``ConflictError``
   ("busy, try again") unapplied.
 - ``max_batch=1`` gives one load and one save per change, in turn (no grouping), for comparison.
+- A change submitted under a press's deadline (``storage.deadline``) whose time is up before
+  its batch is saved is never applied (``TooLate``); the save of a batch is each of its
+  accepted changes' point of no return (``Deadline.commit``), and a stored change is marked
+  ``written`` before its submitter is answered.
 
 Transitions must be pure: they may run again on a fresh state after a conflict.
 """
@@ -27,12 +31,14 @@ Transitions must be pure: they may run again on a fresh state after a conflict.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from storage.deadline import Deadline, TooLate, current
 from storage.errors import ConflictError, StorageError
 from storage.protocols import Store
 from storage.update import backoff_delay
@@ -50,6 +56,7 @@ class _Change:
     transition: Transition
     future: asyncio.Future[Any]
     queued_at: float
+    deadline: Deadline | None = None
 
 
 @dataclass
@@ -91,15 +98,20 @@ class GroupCommit(Generic[R]):
         """Keys with queued or in-flight changes."""
         return len(self._queues)
 
+    async def drained(self) -> None:
+        """Wait until no change is queued or being saved (those given up included)."""
+        while workers := [q.worker for q in list(self._queues.values()) if q.worker]:
+            await asyncio.gather(*workers, return_exceptions=True)
+
     async def submit(self, key: str, transition: Transition) -> tuple[R, Any]:
         """Apply ``transition`` to the record at ``key`` with the changes around it; the saved
         state and the transition's result (or the exception it raised, re-raised here)."""
         loop = asyncio.get_running_loop()
         queue = self._queues.setdefault(key, _Queue())
-        change = _Change(transition, loop.create_future(), self._clock())
+        change = _Change(transition, loop.create_future(), self._clock(), current())
         queue.changes.append(change)
-        if queue.worker is None:
-            queue.worker = loop.create_task(self._work(key, queue))
+        if queue.worker is None:  # the worker serves every submitter: it runs in no one's context
+            queue.worker = loop.create_task(self._work(key, queue), context=contextvars.Context())
         result: tuple[R, Any] = await change.future
         return result
 
@@ -144,6 +156,9 @@ class GroupCommit(Generic[R]):
             except Exception as error:
                 _fail(batch, error)
                 return error
+            batch = _in_time(batch)  # from here to the save's start nothing awaits
+            if not batch:
+                return None
             state, outcomes = current, list[tuple[bool, Any]]()
             for change in batch:
                 try:
@@ -156,9 +171,16 @@ class GroupCommit(Generic[R]):
             if state is current or state is None:
                 _answer(batch, outcomes, current)
                 return None
+            accepted = [
+                c.deadline for c, (ok, _) in zip(batch, outcomes, strict=True) if ok and c.deadline
+            ]
+            for deadline in accepted:
+                deadline.commit()
             try:
                 await self.store.save(key, state, etag)
             except ConflictError:
+                for deadline in accepted:
+                    deadline.reopen()
                 conflicts += 1
                 self.stats.conflicts += 1
                 if conflicts >= self.attempts:
@@ -169,10 +191,26 @@ class GroupCommit(Generic[R]):
             except Exception as error:
                 _fail(batch, error)
                 return error
+            for deadline in accepted:
+                deadline.written()
             self.stats.batches += 1
             self.stats.changes += len(batch)
             _answer(batch, outcomes, state)
             return None
+
+
+def _in_time(batch: list[_Change]) -> list[_Change]:
+    """The changes still to apply: not given up by their submitter, and (under a deadline)
+    with time left; those whose time is up fail with ``TooLate``, unapplied."""
+    kept = []
+    for change in batch:
+        if change.future.done():
+            continue
+        if change.deadline is not None and change.deadline.expired():
+            change.future.set_exception(TooLate("the press's time is up"))
+            continue
+        kept.append(change)
+    return kept
 
 
 def _answer(batch: list[_Change], outcomes: list[tuple[bool, Any]], state: Any) -> None:

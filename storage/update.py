@@ -13,6 +13,8 @@ starts again from a fresh load; after ``attempts`` conflicts it raises the last 
 - If ``transition`` returns the very object it was given (``is``), the event was a no-op: nothing
   is saved and ``(current, result)`` is returned.
 - ``StorageError`` other than a conflict, ``CorruptState`` and ``ValueError`` propagate unchanged.
+- Under a press's deadline (``storage.deadline``) no save starts once its time is up
+  (``TooLate``).
 
 Returns the saved record and the transition's result.
 """
@@ -24,6 +26,7 @@ import random
 from collections.abc import Callable
 from typing import TypeVar
 
+from storage.deadline import current as current_deadline
 from storage.errors import ConflictError
 from storage.protocols import Store
 
@@ -56,6 +59,9 @@ async def update(
         new, result = transition(current)
         if current is not None and new is current:
             return current, result
+        deadline = current_deadline()
+        if deadline is not None:
+            deadline.check()
         try:
             await store.save(key, new, etag)
         except ConflictError as exc:

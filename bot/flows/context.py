@@ -19,6 +19,7 @@ from typing import Any
 from bot.conversations import Conversations
 from bot.deliveries import Deliveries
 from bot.identity import ChatRef
+from bot.limits import SetupBudget
 from bot.outbox import Outbox
 from bot.plan_delivery import PlanDelivery
 from bot.teams import Teams
@@ -51,6 +52,7 @@ class Context:
     plans: PlanDelivery
     teams: Teams
     clock: Callable[[], datetime]
+    limits: SetupBudget
 
 
 Flow = Callable[[Context, Press], Awaitable[Card]]

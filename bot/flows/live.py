@@ -4,8 +4,10 @@ Every press on the live card is a ``LivePress``: it names the conversation in th
 presser is resolved from Teams (never from the card) on the state the event applies to, and one
 domain event carrying the invoke's activity id (a redelivered press is a no-op) runs through the
 one change path. Moves carry the position shown on the pressed card, so a press on an outdated
-card is refused with the fresh card. The presser gets their own view back; everyone else's card
-is edited after the save (``bot.live_updates``).
+card is refused with the fresh card; every press carries the copy of the live card it came from
+(``cards.copies``), so a press on a replaced copy changes nothing, and reading one shows that it
+is outdated. The presser gets their own view back; everyone else's card is edited after the save
+(``bot.live_updates``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from bot.payload import BadPayload, bool_field, id_field, int_field, text_field
 from cards import verbs
 from cards.agreements import agreements_card
 from cards.common import Card
+from cards.copies import stale_copy_card
 from cards.errors import message_card, refusal_message
 from cards.live import (
     AGREEMENT_INPUTS,
@@ -37,7 +40,7 @@ from cards.status import status_card
 from dialogs import events as ev
 from dialogs.access import member
 from dialogs.conversation import Conversation, Person
-from dialogs.errors import DomainError, NotPrivate, UnknownItem, Unprepared
+from dialogs.errors import DomainError, NotPrivate, StaleCopy, UnknownItem, Unprepared
 
 Data = dict[str, Any]
 # (presser's participant id, card data, invoke activity id) -> the domain event
@@ -56,8 +59,10 @@ class LivePress:
         conversation_id = id_field(press.data, verbs.DATA_CONVERSATION)
         audience = await _audience(ctx, conversation_id) if self.checks_audience else None
 
+        copy = int_field(press.data, verbs.DATA_COPY)
+
         def event(actor: str) -> ev.Event:
-            built = self.build(actor, press.data, press.request_id)
+            built = replace(self.build(actor, press.data, press.request_id), copy=copy)
             return replace(built, audience=audience) if isinstance(built, ev.Finish) else built
 
         changed = await ctx.conversations.change(conversation_id, press.person, event, ctx.clock())
@@ -80,6 +85,8 @@ class LivePress:
             message += " " + press.texts.get("private.finish")
         if latest is None:
             return message_card(message)
+        if isinstance(refusal, StaleCopy):
+            return stale_copy_card(latest, press.texts)
         editing = press.data.get(self.editing_key) if self.editing_key else None
         return live_card(
             latest,
@@ -186,9 +193,17 @@ finish = LivePress(_finish, "live.finished", keeps_typed=True, checks_audience=T
 async def start(ctx: Context, press: Press) -> Card:
     """``live.start``: the leader opens the live conversation; the card is posted in the chat.
     Who reads the chat is checked now (a MUS or LUS only between the two of them), and with
-    people unprepared it asks first (``force`` once the leader confirmed)."""
+    people unprepared it asks first (``force`` once the leader confirmed). Once it is live, the
+    same press ("Vis samtalekortet igen", or ``start`` again) posts the card anew for a leader,
+    and gives anyone else taking part their own view of it, where they pressed."""
     conversation_id = id_field(press.data, verbs.DATA_CONVERSATION)
-    audience = await _audience(ctx, conversation_id)
+    conversation = await ctx.conversations.get(conversation_id)
+    again = conversation.phase == "live"
+    if again:
+        actor = resolve_actor(conversation, press.person)
+        if not member(conversation, actor).leads:
+            return live_card(conversation, ctx.concept, press.texts, viewer=actor)
+    audience = await home_audience(ctx, conversation_id, conversation.kind)
     force = bool_field(press.data, verbs.DATA_FORCE)
     changed = await ctx.conversations.change(
         conversation_id,
@@ -199,7 +214,8 @@ async def start(ctx: Context, press: Press) -> Card:
         ctx.clock(),
     )
     ctx.outbox.after(changed.conversation, changed.effects, press.texts)
-    return status_card(changed.conversation, press.texts, message=press.texts.get("live.started"))
+    message = press.texts.get("live.shown_again" if again else "live.started")
+    return status_card(changed.conversation, press.texts, message=message)
 
 
 async def start_refused(
@@ -219,6 +235,7 @@ async def start_refused(
         message=message,
         success=False,
         unreachable=delivery.unreachable,
+        live_lost=delivery.live_lost,
         ask_start=isinstance(refusal, Unprepared),
     )
 
@@ -235,11 +252,19 @@ async def start_command(ctx: Context, press: Press, _: str) -> Card | str:
         return await start_refused(ctx, press, refused.latest, refused.refusal)
 
 
+def _outdated(conversation: Conversation, press: Press) -> bool:
+    """The press came from a live card copy that has been replaced."""
+    copy = int_field(press.data, verbs.DATA_COPY)
+    return copy is not None and copy != conversation.live.copy
+
+
 async def open_agreement(ctx: Context, press: Press) -> Card:
     """``agreement.open``: the presser's own view with that agreement's edit form open."""
     conversation = await ctx.conversations.get(id_field(press.data, verbs.DATA_CONVERSATION))
     actor = resolve_actor(conversation, press.person)
     member(conversation, actor)
+    if _outdated(conversation, press):
+        return stale_copy_card(conversation, press.texts)
     agreement_id = id_field(press.data, verbs.DATA_AGREEMENT)
     if all(a.id != agreement_id for a in conversation.agreements):
         raise UnknownItem("no such agreement", item="agreement")
@@ -250,6 +275,8 @@ async def show_agreements(ctx: Context, press: Press) -> Card:
     """``agreements.show``: every agreement, a part at a time (participants only)."""
     conversation = await ctx.conversations.get(id_field(press.data, verbs.DATA_CONVERSATION))
     member(conversation, resolve_actor(conversation, press.person))
+    if _outdated(conversation, press):
+        return stale_copy_card(conversation, press.texts)
     start = int_field(press.data, verbs.DATA_FROM, default=0) or 0
     return agreements_card(conversation, press.texts, start=start)
 
@@ -260,4 +287,6 @@ async def refresh(ctx: Context, press: Press) -> Card:
     actor = resolve_actor(conversation, press.person)
     if conversation.phase not in ("live", "closed"):
         return status_card(conversation, press.texts)
+    if _outdated(conversation, press):
+        return stale_copy_card(conversation, press.texts)
     return live_card(conversation, ctx.concept, press.texts, viewer=actor)

@@ -10,6 +10,7 @@ from cards import verbs
 from cards.common import Card
 from cards.errors import message_card, refusal_message
 from cards.live import live_card
+from cards.plan import plan_ready_card
 from cards.preparation import (
     INPUT_KEYWORDS,
     KEYWORD_INPUT_PREFIX,
@@ -160,6 +161,7 @@ async def _status(
         message=message,
         success=success,
         unreachable=delivery.unreachable,
+        live_lost=delivery.live_lost,
     )
 
 
@@ -171,6 +173,10 @@ async def status_command(ctx: Context, press: Press, _: str) -> list[Card] | str
         conversation = await ctx.conversations.current_for_chat(press.chat.conversation_id)
         if conversation is None:
             return press.texts.get("status.none")
+        if conversation.phase == "closed":  # the plan-ready card again (it may have been lost)
+            stored = await ctx.plans.latest(conversation)
+            version = stored[0].version if stored else None
+            return [plan_ready_card(conversation, press.texts, version=version)]
         await ctx.outbox.show_status(
             conversation, press.chat, await _status(ctx, press, conversation)
         )

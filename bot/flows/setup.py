@@ -167,6 +167,8 @@ async def save_setup(ctx: Context, press: Press) -> Card:
             press.chat.conversation_id, event.kind, others
         )
         conversation_id = new_id(press.chat.conversation_id, press.request_id)
+        prompted = len({p.user_id for p in event.participants} | {press.person.user_id})
+        await ctx.limits.spend(press.person.user_id, conversation_id, prompted, now)
         # Where it was set up, before anyone is prompted from there (idempotent).
         await ctx.deliveries.change(conversation_id, with_home(press.chat, press.person.user_id))
 

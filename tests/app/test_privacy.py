@@ -10,7 +10,6 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot.housekeeping import Housekeeping
 from dialogs.privacy import ERASED_NAME
 from tests.app.harness import BotServer, Chat, Client
 from tests.app.test_live_flow import LEADER, MEMBERS, agreement, prepared_grus
@@ -49,17 +48,12 @@ async def test_retention_deletes_conversations_and_their_plans(
     old = await finished_grus(client, server, connector, "retention")
     documents = server.parts.documents
     assert await documents.versions(old)
-    housekeeping = Housekeeping(
-        server.parts.store,
-        documents,
-        server.parts.deliveries,
-        retention=timedelta(days=400),
-        unfinished_retention=timedelta(days=180),
-    )
+    housekeeping = server.parts.housekeeping
     assert await housekeeping.purge_expired(datetime.now() + timedelta(days=30)) == 0
     assert await housekeeping.purge_expired(datetime.now() + timedelta(days=401)) == 1
     assert await server.parts.store.keys("conversations/") == []
     assert await server.parts.store.keys("deliveries/") == []
+    assert await server.parts.store.keys("limits/") == []  # the counts of recent setups too
     assert await documents.versions(old) == []
 
 

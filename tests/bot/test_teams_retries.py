@@ -180,3 +180,17 @@ async def test_rate_limiter_spaces_requests_at_its_rate() -> None:
 def test_rate_limiter_without_a_rate_never_waits() -> None:
     limiter: Any = RateLimiter(None)
     assert [limiter.reserve() for _ in range(100)] == [0.0] * 100
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+async def test_a_send_once_answered_5xx_is_not_sent_again(status: int) -> None:
+    call = Calls(http_error(status))
+    with pytest.raises(OutcomeUnknown) as caught:
+        await with_retries(call, POLICY, no_sleep, idempotent=False, once=True)
+    assert call.count == 1 and caught.value.status == status
+
+
+async def test_a_send_once_throttled_is_sent_again() -> None:
+    call = Calls(http_error(429))
+    assert await with_retries(call, POLICY, no_sleep, idempotent=False, once=True) == "ok"
+    assert call.count == 2

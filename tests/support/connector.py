@@ -59,7 +59,10 @@ Contract
   first ``times`` requests of that op for which ``match(recorded_request)`` is true (``status`` is
   still 0 when ``match`` runs) get ``status`` with ``headers`` and ``body`` (default an error body)
   instead of being handled. Queued failures are checked before anything else, in the order
-  they were queued.
+  they were queued. With ``deliver=True`` the request is carried out first and only then
+  answered with the failure: a message Teams delivered and then answered 5xx for.
+* ``slow(seconds, ops=None)``: every request of those ops (all, when ``None``) is answered
+  ``seconds`` later (``slow(0)`` ends it); the request is handled when it arrives.
 * ``block_user(user_id, status=403, code="MessageWritesBlocked")``: any create-conversation
   naming that member answers ``status``/``code`` until ``unblock_user``; so do send, reply and
   update in 1:1 conversations created here with that member.
@@ -137,7 +140,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -213,6 +216,7 @@ class _Failure:
     match: Callable[[RecordedRequest], bool] | None
     headers: dict[str, str]
     body: Json
+    deliver: bool = False
 
 
 @dataclass
@@ -295,6 +299,7 @@ class ConnectorStandIn:
         self._writes: dict[str, deque[float]] = {}
         self._runner: web.AppRunner | None = None
         self._service_url: str | None = None
+        self._latency: dict[str | None, float] = {}
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -352,6 +357,7 @@ class ConnectorStandIn:
         match: Callable[[RecordedRequest], bool] | None = None,
         headers: dict[str, str] | None = None,
         body: dict[str, Any] | None = None,
+        deliver: bool = False,
     ) -> None:
         if op not in OPS:
             raise ValueError(f"unknown op {op!r}; expected one of {sorted(OPS)}")
@@ -363,7 +369,21 @@ class ConnectorStandIn:
             code = _DEFAULT_CODES.get(status, "Error")
             body = {"error": {"code": code, "message": f"Injected failure ({status}) for {op}"}}
         with self._lock:
-            self._failures.append(_Failure(op, status, times, match, dict(headers or {}), body))
+            self._failures.append(
+                _Failure(op, status, times, match, dict(headers or {}), body, deliver)
+            )
+
+    def slow(self, seconds: float, ops: Iterable[str] | None = None) -> None:
+        if seconds < 0:
+            raise ValueError("seconds must not be negative")
+        with self._lock:
+            if ops is None:
+                self._latency = {None: seconds} if seconds else {}
+                return
+            for op in ops:
+                if op not in OPS:
+                    raise ValueError(f"unknown op {op!r}; expected one of {sorted(OPS)}")
+                self._latency[op] = seconds
 
     def pending_failures(self) -> list[tuple[str, int, int]]:
         """(op, status, remaining) of injected failures not yet used up."""
@@ -456,6 +476,9 @@ class ConnectorStandIn:
             rec.status = answer.status
             rec.response = answer.body
             self.requests.append(rec)
+            delay = self._latency.get(rec.op, self._latency.get(None, 0.0))
+        if delay:
+            await asyncio.sleep(delay)
         if answer.body is None:
             return web.Response(status=answer.status, headers=answer.headers)
         return web.json_response(answer.body, status=answer.status, headers=answer.headers)
@@ -501,6 +524,8 @@ class ConnectorStandIn:
             ):
                 failure.remaining -= 1
                 rec.injected = True
+                if failure.deliver:
+                    self._operation(rec, size)
                 return _Answer(failure.status, copy.deepcopy(failure.body), failure.headers)
         if self.tenant_rate_limit is None:
             return self._operation(rec, size)

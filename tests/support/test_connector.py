@@ -1111,3 +1111,29 @@ async def test_cloud_adapter_proactive_calls_with_a_token(connector: ConnectorSt
     finally:
         for connector_client in created:
             await connector_client.close()
+
+
+async def test_a_delivered_failure_is_carried_out_and_then_answered_with_the_failure() -> None:
+    async with ConnectorStandIn() as connector, aiohttp.ClientSession() as session:
+        connector.fail("send", 502, deliver=True)
+        url = f"{connector.service_url}v3/conversations/a:1/activities"
+        async with session.post(url, json={"type": "message", "text": "hej"}) as response:
+            assert response.status == 502
+        assert connector.activities("a:1") == [{"type": "message", "text": "hej"}]
+
+
+async def test_slow_answers_after_the_delay_for_the_named_ops_only() -> None:
+    async with ConnectorStandIn() as connector, aiohttp.ClientSession() as session:
+        connector.slow(0.3, ["send"])
+        url = f"{connector.service_url}v3/conversations/a:1/activities"
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        async with session.post(url, json={"type": "message"}) as response:
+            assert response.status == 200
+        assert loop.time() - started >= 0.3
+        connector.slow(0)
+        connector.slow(0.3, ["update"])
+        started = loop.time()
+        async with session.post(url, json={"type": "message"}) as response:
+            assert response.status == 200
+        assert loop.time() - started < 0.3
