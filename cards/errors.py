@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cards.budget import CARD_BUDGET, size
 from cards.common import Card, card, execute, notice
 from cards.texts import Texts
 from dialogs.errors import DomainError, InvalidField, InvalidKeywords, NotPermitted
@@ -31,5 +32,7 @@ def message_card(message: str, *, error: bool = True) -> Card:
 
 def retry_card(message: str, label: str, verb: str, data: dict[str, Any]) -> Card:
     """A press that could not be answered in time: why, and a button that sends the very same
-    press again (``data`` names the first press, so it is never applied twice)."""
-    return card([notice(message)], [execute(label, verb, data, style="positive")])
+    press again (``data`` names the first press, so it is never applied twice). Data too big to
+    carry (no card of ours sends that much) gets the message alone."""
+    answer = card([notice(message)], [execute(label, verb, data, style="positive")])
+    return answer if size(answer) <= CARD_BUDGET else message_card(message)

@@ -2,22 +2,26 @@
 
 ``live_card`` shows the kind and participants, the current perspective (colour mark, Adfærd
 first) and question in the leader's wording, progress, everyone's keywords (each can be marked as
-brought into play), the current perspective's notes and the agreements so far, with forms to add
+brought into play), at the first question the last plan's agreements ("opfølgning fra sidst",
+``cards.previous``), the current perspective's notes and the agreements so far, with forms to add
 notes and agreements. With ``viewer=None`` it is the shared card put in the chat; with a viewer it
 is that person's view (navigation only for the leader and co-facilitator; read-only for people
-who do not take part). The 5 newest notes of the current perspective are shown, and as many of
-the agreements (newest kept) as fit in 70 KB (all of them in any ordinary conversation; all are
-in the plan); an agreement is edited in a form opened on the presser's own view
-(``agreement.open``). So the card stays under Teams' 80 KB even for 60 people.
+who do not take part). What people wrote goes in last and is measured (``cards.budget``): the last
+plan's agreements (at most 8), the newest notes of the perspective (at most 5) and the newest
+agreements (at most 8) share the room the rest of the card leaves under ``CARD_BUDGET``, and what
+does not fit is counted, with "Vis alle aftaler" (``cards.agreements``) and "Vis alle aftaler fra
+sidst" to see it all; the plan has every note and agreement. An agreement is edited in a form
+opened on the presser's own view (``agreement.open``). So the card stays under Teams' limit at
+every documented limit (60 people, 300 notes, 200 agreements, every text at its length).
 """
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from typing import Any
 
 from cards import verbs
+from cards.budget import CARD_BUDGET, added, fitting, size
 from cards.common import (
     Card,
     Element,
@@ -37,12 +41,14 @@ from cards.previous import previous_section
 from cards.texts import Texts
 from dialogs.agenda import AgendaItem, agenda
 from dialogs.concept import Concept
-from dialogs.conversation import Agreement, Conversation, Participant, covered_key
+from dialogs.conversation import Agreement, Conversation, Note, Participant, covered_key
 
-CARD_BUDGET = 70_000  # bytes: Teams refuses cards over ~100 KB; we stay well under 80 KB
-MIN_SHOWN_AGREEMENTS = 3
 MAX_SHOWN_AGREEMENTS = 8  # the newest; "Vis alle aftaler" shows the rest (agreements_card)
 MAX_SHOWN_NOTES = 5
+# Bytes the last plan's agreements and the notes take at most (about 7 and 5 at their field
+# limits); the agreements get the rest.
+PREVIOUS_ROOM = 8_000
+NOTES_ROOM = 12_000
 MAX_REFRESH_USERS = 60  # Teams refreshes a card for at most 60 listed users
 AGREEMENT_INPUTS = ("what", "when", "who", "responsible", "follow_up", "value")
 NEW_FORM = "new"  # the form of a new agreement; an agreement's edit form is named by its id
@@ -107,19 +113,12 @@ def live_card(
             text(_progress(items, current, texts), isSubtle=True, spacing="None"),
             text(plain(current.text), size="Large", weight="Bolder"),
         ]
-    if position == 0 and not closed:
-        body += previous_section(conversation.previous, texts)
+    previous_at = len(body)  # "opfølgning fra sidst", at the first question
     body += _keywords(conversation, texts, data, participant_view)
+    notes = [n for n in conversation.notes if n.perspective_id == perspective.id]
     if not closed:
-        notes = [n for n in conversation.notes if n.perspective_id == perspective.id]
         body.append(subheading(texts.get("live.notes", perspective=perspective.name)))
-        if len(notes) > MAX_SHOWN_NOTES:
-            earlier = len(notes) - MAX_SHOWN_NOTES
-            body.append(text(texts.get("live.more_notes", count=earlier), isSubtle=True))
-        body += [text(plain(n.text), spacing="Small") for n in notes[-MAX_SHOWN_NOTES:]] or [
-            text(texts.get("live.no_notes"), isSubtle=True)
-        ]
-    agreements_at = len(body)
+    lists_at = len(body)  # the notes, then the agreements
     if participant_view and viewer is not None and editing:
         body += _edit_form(conversation, concept, texts, data, editing, typed)
 
@@ -171,10 +170,19 @@ def live_card(
     if message:  # again beside the buttons, where the person pressed
         body.append(notice(message, error=not success) | {"id": "notice-below"})
     result = card(body, actions, **extra)
-    budget = CARD_BUDGET - _size(result)
-    body[agreements_at:agreements_at] = _agreements(
-        conversation, texts, data, participant_view, budget
-    )
+    # What people wrote goes in last, measured, sharing the room the rest leaves: the last
+    # plan's agreements (at the first question) a third of it, the newest notes half of what
+    # is left, the newest agreements the rest; each no more than it needs.
+    room = CARD_BUDGET - size(result)
+    previous: list[Element] = []
+    if position == 0 and not closed:
+        previous = previous_section(conversation, texts, budget=min(room // 3, PREVIOUS_ROOM))
+        room -= added(previous)
+    lists = _notes(notes, texts, min(room // 2, NOTES_ROOM)) if not closed else []
+    room -= added(lists)
+    lists += _agreements(conversation, texts, data, participant_view, room)
+    body[lists_at:lists_at] = lists
+    body[previous_at:previous_at] = previous
     return result
 
 
@@ -282,19 +290,15 @@ def _agreements(
     conversation: Conversation, texts: Texts, data: dict[str, Any], active: bool, budget: int
 ) -> list[Element]:
     """The newest agreements (at most ``MAX_SHOWN_AGREEMENTS``, and only as many as fit in
-    ``budget`` bytes), newest last, each with "Redigér" and "Fjern" for participants; the rest are
-    counted, with a button to see them all (``cards.agreements``); all are in the plan."""
+    ``budget`` bytes, measured), newest last, each with "Redigér" and "Fjern" for participants;
+    the rest are counted, with a button to see them all (``cards.agreements``); all are in the
+    plan."""
     out: list[Element] = [subheading(texts.get("live.agreements"))]
     if not conversation.agreements:
         return [*out, text(texts.get("live.no_agreements"), isSubtle=True)]
-    shown: list[Element] = []
-    budget -= _size(out) + 600  # room for the "… and N more" line and its button
-    for agreement in reversed(conversation.agreements[-MAX_SHOWN_AGREEMENTS:]):
-        element = agreement_item(agreement, texts, data, active)
-        budget -= _size(element) + 1
-        if budget < 0 and len(shown) >= MIN_SHOWN_AGREEMENTS:
-            break
-        shown.append(element)
+    newest = conversation.agreements[-MAX_SHOWN_AGREEMENTS:]
+    budget -= added(out) + 600  # room for the "… and N more" line and its button
+    shown = fitting((agreement_item(a, texts, data, active) for a in reversed(newest)), budget)
     hidden = len(conversation.agreements) - len(shown)
     if hidden > 0:
         out.append(text(texts.get("live.more_agreements", count=hidden), isSubtle=True))
@@ -325,13 +329,20 @@ def agreement_item(
     return {"type": "Container", "style": "emphasis", "items": items, "spacing": "Small"}
 
 
-def size(element: object) -> int:
-    """Bytes of ``element`` as sent (JSON with non-ASCII escaped)."""
-    return _size(element)
-
-
-def _size(element: object) -> int:
-    return len(json.dumps(element).encode("ascii"))  # as sent: non-ASCII escaped
+def _notes(notes: list[Note], texts: Texts, budget: int) -> list[Element]:
+    """The newest notes of the perspective (at most ``MAX_SHOWN_NOTES``, and only as many as fit
+    in ``budget`` bytes, measured), newest last; the earlier ones are counted (the plan has
+    them all)."""
+    if not notes:
+        return [text(texts.get("live.no_notes"), isSubtle=True)]
+    widest = text(texts.get("live.more_notes", count=len(notes)), isSubtle=True)
+    newest = reversed(notes[-MAX_SHOWN_NOTES:])
+    shown = fitting(
+        (text(plain(n.text), spacing="Small") for n in newest), budget - added([widest])
+    )
+    earlier = len(notes) - len(shown)
+    more = [text(texts.get("live.more_notes", count=earlier), isSubtle=True)] if earlier else []
+    return more + shown[::-1]
 
 
 def _edit_form(

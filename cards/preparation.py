@@ -32,6 +32,7 @@ import re
 from typing import Any
 
 from cards import verbs
+from cards.budget import CARD_BUDGET, size
 from cards.common import (
     Card,
     Element,
@@ -128,7 +129,7 @@ def preparation_card(
     ]
     if conversation.setup.focus_points:
         body += [subheading(texts.get("prep.focus")), text(plain(conversation.setup.focus_points))]
-    body += previous_section(conversation.previous, texts)
+    previous_at = len(body)  # the last plan's agreements: in the room the rest leaves
     questions = _questions(conversation, concept, texts)
     if summary:
         body += [
@@ -155,7 +156,10 @@ def preparation_card(
         body.append(text(texts.get("prep.locked"), isSubtle=True))
     if message:
         body.append(notice(message, error=not success, element_id=NOTICE_BOTTOM))
-    return card(body, actions)
+    result = card(body, actions)
+    room = CARD_BUDGET - size(result)
+    body[previous_at:previous_at] = previous_section(conversation, texts, budget=room)
+    return result
 
 
 def _decided(conversation: Conversation, texts: Texts) -> list[tuple[str, str]]:

@@ -1,8 +1,10 @@
 """The setup card a leader fills in to create or edit a MUS, LUS or GRUS.
 
 Inputs are identified by the ``INPUT_*`` names that ``bot/`` parses. In a group or meeting chat
-the participants are chosen from the chat's roster; in the leader's 1:1 chat (MUS, LUS) from
-Teams' people picker. Every input has a label.
+the participants (and the co-facilitator) are chosen from the chat's roster, by their full names
+unless that would take the card over ``CARD_BUDGET`` (a big chat with long names): then names
+are cut at 40 characters, as on the live card. In the leader's 1:1 chat (MUS, LUS) they are
+picked with Teams' people picker. Every input has a label.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from cards import verbs
+from cards.budget import CARD_BUDGET, size
 from cards.common import Card, Element, card, execute, heading, notice, plain, text
-from cards.people import perspective_title
+from cards.people import perspective_title, short
 from cards.texts import Texts
 from dialogs.concept import Concept
 from dialogs.conversation import Conversation, Person
@@ -73,7 +76,8 @@ def setup_card(
             required=True,
         )
     )
-    body.append(_participants(texts, roster, current, people_picker))
+    participants = _participants(texts, roster, current, people_picker)
+    body.append(participants)
     body += [
         {
             "type": "ColumnSet",
@@ -111,12 +115,13 @@ def setup_card(
         },
         _input("Input.Text", INPUT_WORKPLACE, texts.get("field.workplace"), current, maxLength=120),
     ]
+    roster_choices = [participants]
     if not people_picker and roster:
         choices = [_choice(texts.get("setup.cofacilitator_none"), "")]
         choices += [_choice(plain(p.name) or p.user_id, p.user_id) for p in roster]
-        body.append(
-            _choice_set(INPUT_COFACILITATOR, texts.get("field.co_facilitator"), choices, current)
-        )
+        label = texts.get("field.co_facilitator")
+        roster_choices.append(_choice_set(INPUT_COFACILITATOR, label, choices, current))
+        body.append(roster_choices[-1])
     body.append(
         _input(
             "Input.Text",
@@ -132,7 +137,13 @@ def setup_card(
     if message:  # again right above the button, where the leader pressed
         body.append(notice(message, element_id="notice-below"))
     data = {verbs.DATA_CONVERSATION: conversation.id if conversation else "", verbs.DATA_KIND: kind}
-    return card(body, [execute(texts.get("setup.save"), verbs.SETUP_SAVE, data, style="positive")])
+    save = execute(texts.get("setup.save"), verbs.SETUP_SAVE, data, style="positive")
+    result = card(body, [save])
+    if size(result) > CARD_BUDGET:  # a big chat with long names: cut them as the live card does
+        cut = {p.user_id: short(p.name) or p.user_id for p in roster}
+        for choice in (c for element in roster_choices for c in element.get("choices", [])):
+            choice["title"] = cut.get(choice["value"], choice["title"])
+    return result
 
 
 def private_only_card(texts: Texts, kind: str, message: str) -> Card:

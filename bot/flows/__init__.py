@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from bot.flows import follow_up, live, plan, preparation, setup
+from bot.flows import follow_up, live, plan, preparation, previous, setup
 from bot.flows.context import Command, Context, Press, Route
 from cards import verbs
 from cards.common import Card
@@ -32,6 +32,7 @@ def routes() -> dict[str, Route]:
         verbs.PREP_REMIND: Route(preparation.remind, preparation.status_refused),
         verbs.PREP_SHARE: Route(preparation.share, preparation.status_refused),
         verbs.PREP_STATUS: Route(preparation.show_status),
+        verbs.PREP_SHOW: Route(preparation.show),
         verbs.LIVE_START: Route(live.start, live.start_refused),
         verbs.LIVE_NEXT: live.next_question.route(),
         verbs.LIVE_PREVIOUS: live.previous_question.route(),
@@ -44,6 +45,7 @@ def routes() -> dict[str, Route]:
         verbs.AGREEMENT_EDIT: live.edit_agreement.route(),
         verbs.AGREEMENT_REMOVE: live.remove_agreement.route(),
         verbs.AGREEMENTS_SHOW: Route(live.show_agreements),
+        verbs.PREVIOUS_SHOW: Route(previous.show),
         verbs.LIVE_FINISH: live.finish.route(),
         verbs.PLAN_GENERATE: Route(plan.generate),
         verbs.PLAN_LINK: Route(plan.link),

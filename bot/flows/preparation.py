@@ -1,5 +1,5 @@
 """Preparation: choosing keywords with private notes (and opening them again to change them),
-the status card, reminders and sharing."""
+showing the preparation card again, the status card, reminders and sharing."""
 
 from __future__ import annotations
 
@@ -101,6 +101,17 @@ async def edit(ctx: Context, press: Press) -> Card:
         message = refusal_message(refusal, texts)
         return preparation_card(conversation, ctx.concept, texts, actor, message=message)
     return preparation_card(conversation, ctx.concept, texts, actor, editing=True)
+
+
+async def show(ctx: Context, press: Press) -> Card:
+    """``prep.show`` ("Tilbage til forberedelsen" on the last plan's agreements): the presser's
+    own preparation card as it is now, in their 1:1 chat only (where it belongs)."""
+    conversation = await ctx.conversations.get(_conversation_id(press))
+    actor = resolve_actor(conversation, press.person)
+    member(conversation, actor)
+    if press.chat.is_group:
+        return message_card(press.texts.get("prep.own_chat"))
+    return preparation_card(conversation, ctx.concept, press.texts, actor)
 
 
 async def remind(ctx: Context, press: Press) -> Card:

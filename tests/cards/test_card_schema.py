@@ -17,8 +17,8 @@ English, and checked:
   constant and documented in the verbs table of ``docs/cards.md``;
 * every button has a title (screen readers announce it).
 
-The worst case (60 people, 200 agreements, 300 notes, every text at its length limit) is built
-the same way; ``pytest -s`` prints the size of each card.
+The same checks at every documented limit at once (60 people, 200 agreements, 300 notes, every
+text at its length limit) are in ``test_card_limits.py``.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from cards.help import help_card
 from cards.live import field_id, live_card
 from cards.plan import plan_links_card, plan_ready_card
 from cards.preparation import INPUT_KEYWORDS, keyword_input, note_input, preparation_card
+from cards.previous import previous_card
 from cards.setup import (
     INPUT_COFACILITATOR,
     INPUT_DATE,
@@ -67,12 +68,7 @@ from dialogs import events as ev
 from dialogs.concept import Concept, default_concept_path, load_concept
 from dialogs.conversation import Conversation, Person, PreviousPlan
 from dialogs.errors import DomainError, NotPrivate
-from dialogs.text import LIMITS
 from dialogs.transitions import (
-    MAX_AGREEMENTS,
-    MAX_EXTRA_QUESTIONS,
-    MAX_NOTES,
-    MAX_PARTICIPANTS,
     apply,
     new_conversation,
 )
@@ -338,13 +334,15 @@ def moved(conv: Conversation, concept: Concept, to: int, jump: bool = False) -> 
     return run(conv, ev.Move(LEADER.user_id, to=to, jump=jump), concept)
 
 
-def closed(concept: Concept) -> Conversation:
-    conv = with_agreements(live(concept), concept, 4)
+def closed(concept: Concept, agreements: int = 4) -> Conversation:
+    conv = with_agreements(live(concept), concept, agreements)
     return run(conv, ev.Finish(LEADER.user_id, "Kun til deltagerne", "2027-06-01"), concept)
 
 
-def with_previous(concept: Concept) -> Conversation:
-    last = closed(concept)
+def with_previous(concept: Concept, agreements: int = 4, start: bool = True) -> Conversation:
+    """The next GRUS of the same group, whose last plan had ``agreements``; live or (without
+    ``start``) in preparation."""
+    last = closed(concept, agreements)
     previous = PreviousPlan(
         conversation_id=last.id,
         finished_at=NOW.isoformat(),
@@ -354,7 +352,7 @@ def with_previous(concept: Concept) -> Conversation:
             for i, f in enumerate(last.follow_ups)
         ),
     )
-    return live(concept, previous=previous)
+    return (live if start else all_prepared)(concept, previous=previous)
 
 
 # --- every card ---------------------------------------------------------------------------
@@ -407,6 +405,7 @@ def _cards(concept: Concept) -> dict[str, Callable[[], Card]]:
         ),
     )
     many = with_notes(with_agreements(started, c, 30), c, 12)
+    long_previous = with_previous(c, 12, start=False)
     done = closed(c)
     follow = done.follow_ups[0]
     agreement = next(a for a in done.agreements if a.id == follow.agreement_id)
@@ -526,6 +525,14 @@ def _cards(concept: Concept) -> dict[str, Callable[[], Card]]:
             values=typed_live,
         ),
         "live with the previous plan": lambda: live_card(with_previous(c), c, DA),
+        "live with a long previous plan": lambda: live_card(with_previous(c, 12), c, DA),
+        "preparation with a long previous plan": lambda: preparation_card(
+            long_previous, c, DA, MEMBERS[0].user_id
+        ),
+        "previous agreements, in preparation": lambda: previous_card(long_previous, DA),
+        "previous agreements, second part, live en": lambda: previous_card(
+            with_previous(c, 25), EN, start=20
+        ),
         "live closed": lambda: live_card(done, c, DA),
         "live 30 agreements, one being edited": lambda: live_card(
             moved(many, c, 3), c, DA, viewer=MEMBERS[0].user_id, editing=many.agreements[-1].id
@@ -563,7 +570,9 @@ CARD_NAMES = [
     "live skema at question 1", "live skema at question 1, participant",
     "live skema at question 1, leader en", "live puslespil with goto", "live extra questions",
     "live 30 agreements, 12 notes", "live read-only viewer", "live refusal with typed values",
-    "live with the previous plan", "live closed", "live 30 agreements, one being edited",
+    "live with the previous plan", "live with a long previous plan",
+    "preparation with a long previous plan", "previous agreements, in preparation",
+    "previous agreements, second part, live en", "live closed", "live 30 agreements, one being edited",
     "all agreements, first part", "all agreements, second part en", "all agreements, closed",
     "follow-up reminder", "follow-up done", "plan links", "plan ready in the group",
     "plan failed in the group", "message: bad request", "message: unknown verb en",
@@ -574,7 +583,6 @@ CARD_NAMES = [
 # Defects found in cards/ (reported to the lead; cards/ is not this test's to change). Strict:
 # when a card is fixed, its test passes, the xfail fails, and the entry must go.
 KNOWN_DEFECTS: dict[str, str] = {}
-KNOWN_WORST_CASE_DEFECTS: dict[str, str] = {}
 
 
 def cases(names: list[str], defects: dict[str, str]) -> list[Any]:
@@ -641,132 +649,3 @@ def test_every_verb_appears_on_some_card(cards: dict[str, Callable[[], Card]]) -
     used = {a["verb"] for build in cards.values() for a in executes(build())}
     # help.show is accepted from any card ("any" in docs/cards.md) but no card offers it today
     assert VERB_CONSTANTS - used <= {verbs.HELP}
-
-
-# --- the worst case -----------------------------------------------------------------------
-
-
-def _longest(text: str, limit: int) -> str:
-    """Plain Danish text exactly ``limit`` characters long."""
-    return (text * (limit // len(text) + 1))[:limit].strip().ljust(limit, "x")
-
-
-def worst_case(concept: Concept) -> tuple[Conversation, Conversation, Conversation]:
-    """60 people with long names, every text at its limit, 200 agreements and 300 notes.
-
-    Returns the conversation in preparation (all prepared), live (at the first question, where
-    the notes are) and closed."""
-    c = concept
-    name = _longest("Karen-Margrethe Østergaard Vestergaard Kristiansen ", LIMITS["name"])
-    people = tuple(replace(user(n), name=f"{n} {name}"[: LIMITS["name"]]) for n in range(1, 60))
-    leader = replace(LEADER, name=name)
-    assert len(people) + 1 == MAX_PARTICIPANTS
-    conv = new_conversation(
-        conversation_id="c-7f3a9d2e-20261122T1000", concept=c, kind="GRUS",
-        leader=leader, place=PLACE, now=NOW,
-    )  # fmt: skip
-    extra = _longest("Hvordan oplever du samarbejdet med de andre afdelinger? ", 500)
-    conv = run(
-        conv,
-        setup_event(
-            c,
-            participants=people,
-            variant="puslespil",
-            walk_and_talk=True,
-            workplace=_longest("Center for Borgerservice og Bibliotek ", LIMITS["workplace"]),
-            focus_points=_longest("Trivsel og arbejdsmiljø i en travl hverdag ", 1000),
-            wording={q.id: _longest(f"{q.text('du')} ", 500) for q in c.questions},
-            extra_questions=tuple(
-                (c.perspectives[i % 3].id, extra) for i in range(MAX_EXTRA_QUESTIONS)
-            ),
-            co_facilitator=people[0].user_id,
-        ),
-        c,
-    )
-    longest_keywords = tuple(sorted(c.keywords, key=len)[-3:])
-    note = _longest("Jeg vil gerne tale om min udvikling og mine opgaver ", LIMITS["prep_note"])
-    for p in conv.participants:
-        notes = {q.id: note for q in c.perspectives}
-        conv = run(conv, ev.ChooseKeywords(p.user_id, longest_keywords, notes), c)
-    prepared = conv
-    conv = run(conv, ev.StartLive(leader.user_id), c)
-    for p in conv.participants:
-        for k in p.keywords:
-            conv = run(conv, ev.MarkKeyword(leader.user_id, p.user_id, k), c)
-    fields = ev.AgreementFields(
-        perspective_id=c.perspectives[0].id,
-        what=_longest("Deltage i kursus om projektledelse og følge op ", LIMITS["what"]),
-        when=_longest("Fra januar og resten af året ", LIMITS["when"]),
-        who=_longest("Hele teamet sammen med lederen ", LIMITS["who"]),
-        responsible=people[5].user_id,
-        follow_up="2027-03-01",
-        value=_longest("Mere overblik og bedre samarbejde ", LIMITS["value"]),
-    )
-    for n in range(MAX_AGREEMENTS):
-        actor = conv.participants[n % MAX_PARTICIPANTS].user_id
-        perspective = c.perspectives[n % 3].id
-        conv = run(conv, ev.AddAgreement(actor, replace(fields, perspective_id=perspective)), c)
-    long_note = _longest("Vi talte om opgaverne og hvordan de fordeles ", LIMITS["note"])
-    for _ in range(MAX_NOTES):
-        conv = run(conv, ev.AddNote(leader.user_id, c.perspectives[0].id, long_note), c)
-    live_conv = conv
-    finished = run(conv, ev.Finish(leader.user_id, note[:1000], "2027-06-01"), c)
-    return prepared, live_conv, finished
-
-
-@pytest.fixture(scope="module")
-def worst(concept: Concept) -> dict[str, Card]:
-    prepared, live_conv, finished = worst_case(concept)
-    c = concept
-    roster = [Person(p.user_id, p.name) for p in prepared.participants]
-    leader = prepared.leader.user_id
-    member = prepared.participants[3].user_id
-    agreement = finished.agreements[0]
-    return {
-        "setup edit, 60 people": setup_card(
-            c, DA, kind="GRUS", roster=roster, conversation=prepared
-        ),
-        "preparation": preparation_card(prepared, c, DA, member),
-        "preparation form (Ret), leader": preparation_card(prepared, c, DA, leader, editing=True),
-        "status": status_card(prepared, DA),
-        "keywords summary": keywords_card(prepared, DA),
-        "live (shared card)": live_card(live_conv, c, DA),
-        "live (leader's view)": live_card(live_conv, c, DA, viewer=leader),
-        "live (participant's view)": live_card(live_conv, c, DA, viewer=member),
-        "live (read-only view)": live_card(live_conv, c, DA, viewer="29:not-in-it"),
-        "live closed": live_card(finished, c, DA),
-        "live (participant editing an agreement)": live_card(
-            live_conv, c, DA, viewer=member, editing=live_conv.agreements[-1].id
-        ),
-        "follow-up reminder": follow_up_card(finished, agreement, DA),
-    }
-
-
-WORST_CASE_NAMES = [
-    "setup edit, 60 people",
-    "preparation",
-    "preparation form (Ret), leader",
-    "status",
-    "keywords summary",
-    "live (shared card)",
-    "live (leader's view)",
-    "live (participant's view)",
-    "live (read-only view)",
-    "live closed",
-    "live (participant editing an agreement)",
-    "follow-up reminder",
-]
-
-
-def test_worst_case_sizes_are_reported(worst: dict[str, Card]) -> None:
-    assert sorted(worst) == sorted(WORST_CASE_NAMES)
-    print("\nworst case (60 people, 200 agreements, 300 notes, texts at their limits):")
-    for name in WORST_CASE_NAMES:
-        bytes_ = size(worst[name])
-        flag = "" if bytes_ < MAX_CARD_BYTES else "  <-- over 80 KB"
-        print(f"  {name:28} {bytes_:>9,} bytes{flag}")
-
-
-@pytest.mark.parametrize("name", cases(WORST_CASE_NAMES, KNOWN_WORST_CASE_DEFECTS))
-def test_worst_case_card_is_valid_for_teams(name: str, worst: dict[str, Card]) -> None:
-    assert problems(worst[name]) == []

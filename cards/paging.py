@@ -1,0 +1,44 @@
+"""Long lists a part at a time: the paged cards of agreements ("Vis alle aftaler") and of the
+last plan's agreements ("Vis alle aftaler fra sidst").
+
+``page(count, start, item, most=…, budget=…)`` is the part of a list of ``count`` items that
+starts at the item ``start`` (0-based, clamped to the list): up to ``most`` items, fewer when
+their measured size would take them over ``budget`` bytes, and always at least one, so that
+"Næste side" always moves on. It says where the next part starts and where the part before does:
+the parts are cut from the first item on, as "Næste side" cuts them, so "Forrige side" then
+"Næste side" lands where one started. Items are made by ``item(index)`` only when measured.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from cards.budget import fitting
+from cards.common import Element
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Element]
+    first: int  # the index of the first item shown
+    previous: int | None  # where the part before this one starts; None on the first
+    next: int | None  # where the part after this one starts; None on the last
+
+
+def page(count: int, start: int, item: Callable[[int], Element], *, most: int, budget: int) -> Page:
+    if count <= 0:
+        return Page([], 0, None, None)
+    start = min(max(start, 0), count - 1)
+
+    def part(first: int) -> list[Element]:
+        return fitting(
+            (item(i) for i in range(first, min(count, first + most))), budget, at_least=1
+        )
+
+    previous, boundary = None, 0
+    while boundary < start:  # the parts before, cut from the first item as "Næste side" cuts
+        previous, boundary = boundary, boundary + len(part(boundary))
+    items = part(start)
+    after = start + len(items)
+    return Page(items, start, previous, after if after < count else None)
