@@ -3,8 +3,10 @@
 #   docker build -t samtaleguide .            # or, without local Docker:
 #   az acr build --registry <acr> --image samtaleguide:<version> .
 #
-# Listens on PORT (default 3978); settings come from the environment (see .env.example and
-# docs/deploy.md). Runs as an unprivileged user; the app folder and the venv are read-only to it.
+# Listens on PORT (default 3978) on all interfaces; settings come from the environment (see
+# .env.example and docs/deploy.md). Without MicrosoftAppId it refuses to start (nothing would be
+# authenticated) unless ALLOW_UNAUTHENTICATED=true, for a try on your own machine only.
+# Runs as an unprivileged user; the app folder and the venv are read-only to it.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

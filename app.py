@@ -2,8 +2,10 @@
 
 ``create_app(settings)`` builds everything and returns the aiohttp application; nothing happens
 at import. ``python app.py`` reads the settings from the environment and serves on HOST:PORT
-(127.0.0.1:3978 by default). Routes: ``POST /api/messages``, ``GET /healthz`` and, for every
-store, ``GET /documents/{path}`` (the plan links, ``bot.downloads``).
+(127.0.0.1:3978 by default) with the bounds on slow and idle clients of ``bot.serving``. Routes:
+``POST /api/messages``, ``GET /healthz`` (liveness), ``GET /readyz`` (readiness: storage
+answers; ``bot.health``) and, for every store, ``GET /documents/{path}`` (the plan links,
+``bot.downloads``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from bot.downloads import ROUTE, download_route
 from bot.endpoint import messages_endpoint
 from bot.flows.context import Context
 from bot.handler import SamtaleguideBot
+from bot.health import Readiness, liveness
 from bot.housekeeping import Housekeeping
 from bot.limits import BUDGET, SetupBudget
 from bot.messaging import Messaging
@@ -37,6 +40,7 @@ from bot.outbox import Outbox
 from bot.plan_delivery import PlanDelivery
 from bot.reminders import FollowUpReminders
 from bot.scheduler import every
+from bot.serving import LIMITS_KEY, ServerLimits, serve
 from bot.tasks import Tasks, clock_in
 from bot.teams import Teams
 from dialogs.concept import ConceptError, default_concept_path, load_concept
@@ -129,14 +133,17 @@ def open_stores(
 
 
 def create_app(
-    settings: Settings, *, link_clock: Callable[[], float] = time.time
+    settings: Settings,
+    *,
+    link_clock: Callable[[], float] = time.time,
+    limits: ServerLimits | None = None,
 ) -> web.Application:
-    """The application; ``link_clock`` (unix seconds) decides when plan links expire (tests
-    pass their own clock)."""
+    """The application; ``link_clock`` (unix seconds) decides when plan links expire and
+    ``limits`` bound slow and idle clients (tests pass their own of both)."""
     concept = load_concept(settings.concept_file or default_concept_path())
     store, documents = open_stores(settings, link_clock=link_clock)
     deliveries = Deliveries(store.with_codec(DELIVERY))
-    limits = SetupBudget(store.with_codec(BUDGET))
+    setups = SetupBudget(store.with_codec(BUDGET))
     auth = auth_configuration(settings)
     sdk_connections = connections(auth)
     adapter = CloudAdapter(connection_manager=sdk_connections)
@@ -175,7 +182,7 @@ def create_app(
         plans=plans,
         teams=teams,
         clock=clock,
-        limits=limits,
+        limits=setups,
     )
     bot = SamtaleguideBot(
         context, flows.routes(), flows.commands(), locale_override=settings.locale_override
@@ -187,10 +194,16 @@ def create_app(
         lambda: housekeeping.purge_expired(clock()),
     ]
 
-    async def healthz(_: web.Request) -> web.Response:
-        return web.json_response(
-            {"status": "ok", "storage": settings.storage_kind, "concept": concept.id}
-        )
+    async def say_authentication_is_off(_: web.Application) -> None:
+        if not settings.authenticated:
+            log.warning(
+                "authentication is off: MicrosoftAppId is empty, so every request is accepted "
+                "without a token (local use only)",
+                extra={
+                    "host": settings.host,
+                    "allow_unauthenticated": settings.allow_unauthenticated,
+                },
+            )
 
     async def start_reminders(app: web.Application) -> None:
         if settings.reminder_interval > 0:
@@ -210,8 +223,11 @@ def create_app(
         "/api/messages",
         messages_endpoint(adapter, bot, Authenticator(auth), settings.allowed_tenants),
     )
-    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/healthz", liveness(settings.storage_kind, concept.id))
+    app.router.add_get("/readyz", Readiness(store).handle)
     app.router.add_get(ROUTE, download_route(documents))
+    app[LIMITS_KEY] = limits or ServerLimits()
+    app.on_startup.append(say_authentication_is_off)
     app.on_startup.append(start_reminders)
     app.on_cleanup.append(close)
     app[PARTS_KEY] = Parts(
@@ -237,7 +253,7 @@ def main() -> None:
         raise SystemExit(2) from None
     configure_logging(settings.log_level)
     print(f"Samtaleguide listening on http://{settings.host}:{settings.port}/api/messages")
-    web.run_app(app, host=settings.host, port=settings.port, print=None)
+    serve(app, settings.host, settings.port)
 
 
 if __name__ == "__main__":

@@ -2,12 +2,14 @@
 
 ``Settings.from_env()`` validates everything at start-up and raises ``SettingsError`` naming the
 setting and what is wrong with it. No app id means unauthenticated local use (the Agents
-Playground); with an app id, Bot Framework tokens are validated. No storage setting means the
+Playground): then the bot listens only on a loopback ``HOST`` unless ``ALLOW_UNAUTHENTICATED``
+says otherwise; with an app id, Bot Framework tokens are validated. No storage setting means the
 local file store under ``LOCAL_STORAGE_DIR``. ``.env.example`` documents every name.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -23,6 +25,31 @@ _BASE_URL_NEEDED = (
     "is required with Azure storage: the https address where people's browsers reach this bot "
     "(every link to a plan points there), e.g. https://samtaleguide.kommune.dk"
 )
+
+
+_WHOLE = re.compile(r"[0-9]{1,9}")  # the digits 0-9 only: "²".isdigit() is true, int("²") fails
+_UNAUTHENTICATED_BEYOND_LOOPBACK = (
+    "is empty, so nothing is authenticated, and HOST {host!r} is reachable from other machines: "
+    "set MicrosoftAppId (with its password or managed identity), listen on 127.0.0.1, or, for "
+    "local use on a trusted network only, set ALLOW_UNAUTHENTICATED=true"
+)
+
+
+def _whole(text: str) -> int | None:
+    """``text`` as a whole number written with the digits 0-9, else ``None``."""
+    return int(text) if _WHOLE.fullmatch(text) else None
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is reachable from this machine only (127.0.0.0/8, ::1, localhost)."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False  # another host name: it may resolve to anything
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1
+    return bool(address.is_loopback or (mapped is not None and mapped.is_loopback))
 
 
 class SettingsError(ValueError):
@@ -58,6 +85,7 @@ class Settings:
     group_commit: bool = True
     live_card_interval: float = 1.0
     time_zone: str = "Europe/Copenhagen"
+    allow_unauthenticated: bool = False
 
     @property
     def authenticated(self) -> bool:
@@ -103,6 +131,20 @@ class Settings:
                 raise SettingsError("MicrosoftAppTenantId", f"is required for {app_type}")
         elif password:
             raise SettingsError("MicrosoftAppId", "is required when MicrosoftAppPassword is set")
+        allow_text = get("ALLOW_UNAUTHENTICATED", "false").lower() or "false"
+        if allow_text not in ("true", "false"):
+            raise SettingsError("ALLOW_UNAUTHENTICATED", "must be true or false")
+        allow_unauthenticated = allow_text == "true"
+        if allow_unauthenticated and app_id:
+            raise SettingsError(
+                "ALLOW_UNAUTHENTICATED",
+                "must not be set with MicrosoftAppId: authentication is on (remove the setting)",
+            )
+        host = get("HOST", "127.0.0.1") or "127.0.0.1"
+        if not app_id and not allow_unauthenticated and not is_loopback(host):
+            raise SettingsError(
+                "MicrosoftAppId", _UNAUTHENTICATED_BEYOND_LOOPBACK.format(host=host)
+            )
 
         connection = get("AZURE_STORAGE_CONNECTION_STRING")
         account_url = get("AZURE_STORAGE_ACCOUNT_URL")
@@ -122,7 +164,8 @@ class Settings:
             raise SettingsError("AZURE_STORAGE_CONTAINER", "is not a valid blob container name")
 
         port_text = get("PORT", "3978")
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        port = _whole(port_text)
+        if port is None or not 0 < port < 65536:
             raise SettingsError("PORT", f"must be a port number 1-65535, not {port_text!r}")
 
         concept = get("CONCEPT_FILE")
@@ -133,8 +176,8 @@ class Settings:
         if log_level not in _LOG_LEVELS:
             raise SettingsError("LOG_LEVEL", f"must be one of {', '.join(_LOG_LEVELS)}")
 
-        interval = get("REMINDER_INTERVAL_SECONDS", "900")
-        if not interval.isdigit():
+        interval = _whole(get("REMINDER_INTERVAL_SECONDS", "900"))
+        if interval is None:
             raise SettingsError("REMINDER_INTERVAL_SECONDS", "must be a whole number of seconds")
 
         tenants = frozenset(t.strip() for t in get("ALLOWED_TENANTS").split(",") if t.strip())
@@ -157,16 +200,16 @@ class Settings:
                 "PUBLIC_BASE_URL",
                 "must be an https URL with AZURE_STORAGE_ACCOUNT_URL (links carry a signature)",
             )
-        minutes = get("PLAN_LINK_MINUTES", "15")
-        if not minutes.isdigit() or not 1 <= int(minutes) <= 24 * 60:
+        minutes = _whole(get("PLAN_LINK_MINUTES", "15"))
+        if minutes is None or not 1 <= minutes <= 24 * 60:
             raise SettingsError("PLAN_LINK_MINUTES", "must be a whole number of minutes, 1-1440")
 
         days = {}
         for name, default in (("RETENTION_DAYS", "400"), ("UNFINISHED_RETENTION_DAYS", "180")):
-            value = get(name, default)
-            if not value.isdigit() or not 1 <= int(value) <= 3650:
+            value = _whole(get(name, default))
+            if value is None or not 1 <= value <= 3650:
                 raise SettingsError(name, "must be a whole number of days, 1-3650")
-            days[name] = int(value)
+            days[name] = value
 
         rate_text = get("TEAMS_REQUESTS_PER_SECOND", "45")
         try:
@@ -202,8 +245,8 @@ class Settings:
             raise SettingsError("LOCALE_OVERRIDE", "must be a locale such as da-DK or en-US")
 
         return cls(
-            host=get("HOST", "127.0.0.1") or "127.0.0.1",
-            port=int(port_text),
+            host=host,
+            port=port,
             app_id=app_id,
             app_password=password,
             app_tenant_id=tenant,
@@ -214,12 +257,12 @@ class Settings:
             local_storage_dir=Path(get("LOCAL_STORAGE_DIR", "var/data") or "var/data"),
             concept_file=Path(concept) if concept else None,
             log_level=log_level,
-            reminder_interval=int(interval),
+            reminder_interval=interval,
             allowed_tenants=tenants,
             documents_container=documents,
             public_base_url=base_url,
             link_secret=get("DOCUMENT_LINK_SECRET"),
-            link_minutes=int(minutes),
+            link_minutes=minutes,
             retention_days=days["RETENTION_DAYS"],
             locale_override=locale,
             unfinished_retention_days=days["UNFINISHED_RETENTION_DAYS"],
@@ -227,4 +270,5 @@ class Settings:
             group_commit=group_commit == "on",
             live_card_interval=live_card_interval,
             time_zone=time_zone,
+            allow_unauthenticated=allow_unauthenticated,
         )

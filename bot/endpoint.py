@@ -1,7 +1,8 @@
 """``POST /api/messages``: authenticate, then hand the activity to the bot.
 
-Order of checks, each answered without touching state: JSON content type (415), a JSON object
-that is an activity (400), the Bot Framework token (401 for anything that does not validate:
+Order of checks, each answered without touching state: JSON content type (415), the body within
+its size (413) and time (408, ``bot.serving``), a JSON object that is an activity with ids of a
+sane length (400, ``bot.identity.oversized_ids``), the Bot Framework token (401 for anything that does not validate:
 missing, forged, expired, wrong audience, issuer or service URL), the tenant (403: the activity
 names two different tenants, or one not on the allow-list). Then the turn runs through the Agents
 SDK's adapter; an invoke's answer is its JSON body. Nothing a client sends gets a 5xx: errors
@@ -29,10 +30,11 @@ from pydantic import ValidationError
 
 from bot.auth import Authenticator, Unauthorized
 from bot.handler import MAX_ID, SamtaleguideBot, retry_of
-from bot.identity import tenant_ids
+from bot.identity import oversized_ids, tenant_ids
 from bot.observability import new_correlation
 from bot.payload import BadPayload, parse_action
 from bot.replies import card_invoke_response
+from bot.serving import SlowBody, read_body
 from bot.teams import TokenUnavailable
 from cards import verbs
 from cards.common import Card
@@ -80,16 +82,24 @@ def messages_endpoint(
         if "application/json" not in request.headers.get("Content-Type", ""):
             return _refuse(415, "expected application/json")
         try:
-            body = json.loads(await request.read())
+            body = json.loads(await read_body(request))
             if not isinstance(body, dict) or not isinstance(body.get("type"), str):
                 return _refuse(400, "body is not an activity")
             activity = Activity.model_validate(body)
         except web.HTTPException:  # 413: over the body size limit
             raise
+        except SlowBody:
+            log.warning("request body too slow: refused")
+            refused = _refuse(408, "request body too slow")
+            refused.force_close()
+            return refused
         except (ValueError, ValidationError, RecursionError):
             return _refuse(400, "malformed activity")
         if not activity.conversation or not activity.conversation.id:
             return _refuse(400, "activity without a conversation")
+        if (too_long := oversized_ids(activity)) is not None:
+            log.warning("activity refused: %s too long", too_long)
+            return _refuse(400, "activity with an overlong id")
         new_correlation(activity.id)
         started = time.perf_counter()
         invoke = activity.type == "invoke"

@@ -25,7 +25,7 @@ from bot.conversations import Refused
 from bot.flows.context import Command, Context, Press, Route
 from bot.flows.meeting import meeting_ended, meeting_started
 from bot.flows.members import members_changed
-from bot.identity import actor_of, chat_of
+from bot.identity import actor_of, chat_of, display_name, person_of
 from bot.payload import BadPayload, parse_action
 from bot.replies import card_invoke_response, card_message, status_response, text_message
 from cards import verbs
@@ -33,7 +33,6 @@ from cards.common import Card, plain
 from cards.errors import message_card, refusal_message
 from cards.help import help_card
 from cards.texts import Texts, texts_for
-from dialogs.conversation import Person
 from dialogs.errors import DomainError
 
 log = logging.getLogger("samtaleguide.bot")
@@ -85,7 +84,7 @@ class SamtaleguideBot(ActivityHandler):
             texts=self._texts(activity),
             data=data or {},
             message_id=(activity.reply_to_id or "")[:MAX_ID],
-            bot_name=bot_name[:MAX_NAME],
+            bot_name=display_name(bot_name)[:MAX_NAME] or "Samtaleguide",
         )
 
     async def _reply(
@@ -129,7 +128,7 @@ class SamtaleguideBot(ActivityHandler):
         if bot_id and any(member.id == bot_id for member in activity.members_added or []):
             await self.greet(activity)
         if added or removed:
-            people = tuple(Person(m.id, m.name or "", m.aad_object_id or "") for m in added)
+            people = tuple(person_of(m) for m in added)
             await members_changed(
                 self.context, self._press(activity), people, tuple(m.id for m in removed)
             )
@@ -137,7 +136,7 @@ class SamtaleguideBot(ActivityHandler):
     async def greet(self, activity: Activity) -> None:
         press = self._press(activity)
         texts = press.texts
-        name = (activity.from_property.name if activity.from_property else "") or ""
+        name = press.person.name
         if press.chat.is_group:
             greeting = texts.get("greeting.group", bot=plain(press.bot_name))
         elif name.strip():
@@ -179,8 +178,8 @@ class SamtaleguideBot(ActivityHandler):
         texts = self._texts(activity)
         try:
             action = parse_action(activity.value)
-        except BadPayload:
-            return card_invoke_response(message_card(texts.get("error.bad_request")))
+        except BadPayload as bad:
+            return card_invoke_response(message_card(texts.get(bad.text)))
         route = self.routes.get(action.verb)
         if route is None:
             return card_invoke_response(message_card(texts.get("error.unknown_verb")))
@@ -191,8 +190,8 @@ class SamtaleguideBot(ActivityHandler):
         """Run a route; a refusal is shown as the route declares (to participants only)."""
         try:
             return await route.run(self.context, press)
-        except BadPayload:
-            return message_card(press.texts.get("error.bad_request"))
+        except BadPayload as bad:
+            return message_card(press.texts.get(bad.text))
         except Refused as refused:
             latest = refused.latest
             current = latest.participant(refused.actor) if latest is not None else None

@@ -2,15 +2,23 @@
 
 ``ChatRef`` is where the bot can reach a chat again (a group, meeting or 1:1 chat): a Teams
 address, so it lives here in ``bot/`` and in the bot's delivery records, never in the domain.
+
+Ids the bot may keep (the activity's and its reply-to id, the service URL, the channel, the
+conversation, sender, recipient and member ids, the tenant ids) are at most ``MAX_ID``
+characters: ``oversized_ids`` names the first that is longer, and the endpoint refuses such an
+activity (400) before anything runs. Names are never refused: ``display_name`` cleans a name
+Teams gives (no control or bidirectional characters) and cuts it to Entra's 256 characters.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from microsoft_agents.activity import Activity
+from microsoft_agents.activity import Activity, ChannelAccount
 
 from dialogs.conversation import Person
+from dialogs.text import clean_name
 
 GROUP_TYPES = {"groupChat", "channel"}
 MAX_ID = 512  # Teams ids are far shorter; longer ones are refused, never stored
@@ -39,6 +47,52 @@ def _bounded(value: str | None, what: str) -> str:
     return text
 
 
+def display_name(raw: str | None) -> str:
+    """A name as Teams gives it (a person's display name), fit to keep and show: cleaned like
+    typed text and cut to 256 characters (Entra's limit), never refused."""
+    return clean_name(raw or "")
+
+
+def person_of(account: ChannelAccount) -> Person:
+    """A chat member as an activity names them (sender, members added)."""
+    return Person(
+        user_id=_bounded(account.id, "member id"),
+        name=display_name(account.name),
+        aad_object_id=_bounded(account.aad_object_id, "member object id"),
+    )
+
+
+def _account_ids(what: str, account: ChannelAccount | None) -> list[tuple[str, Any]]:
+    if account is None:
+        return []
+    return [(f"{what} id", account.id), (f"{what} object id", account.aad_object_id)]
+
+
+def oversized_ids(activity: Activity) -> str | None:
+    """What the first id over ``MAX_ID`` characters is (``None`` when all fit)."""
+    conversation = activity.conversation
+    fields: list[tuple[str, Any]] = [
+        ("activity id", activity.id),
+        ("reply-to id", activity.reply_to_id),
+        ("service url", activity.service_url),
+        ("channel id", activity.channel_id),
+        ("conversation id", conversation.id if conversation else None),
+        ("conversation tenant id", conversation.tenant_id if conversation else None),
+        *_account_ids("sender", activity.from_property),
+        *_account_ids("recipient", activity.recipient),
+    ]
+    for member in (*(activity.members_added or ()), *(activity.members_removed or ())):
+        fields += _account_ids("member", member)
+    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    tenant = data.get("tenant")
+    if isinstance(tenant, dict):
+        fields.append(("channel data tenant id", tenant.get("id")))
+    for what, value in fields:
+        if value is not None and len(str(value)) > MAX_ID:
+            return what
+    return None
+
+
 def is_bot(user_id: str) -> bool:
     """Teams' ids of bots start with ``28:`` (people's with ``29:``, or ``8:orgid:``)."""
     return user_id.startswith("28:")
@@ -48,11 +102,7 @@ def actor_of(activity: Activity) -> Person:
     sender = activity.from_property
     if sender is None or not sender.id:
         raise NotAnActivity("activity without a sender")
-    return Person(
-        user_id=_bounded(sender.id, "sender id"),
-        name=sender.name or "",
-        aad_object_id=_bounded(sender.aad_object_id, "sender object id"),
-    )
+    return person_of(sender)
 
 
 def tenant_ids(activity: Activity) -> set[str]:

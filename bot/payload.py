@@ -1,20 +1,36 @@
 """Strict parsing of ``adaptiveCard/action`` invoke values and card input data.
 
 Everything here distrusts its input: wrong types, missing fields, oversize values and unknown
-shapes raise ``BadPayload``, which the bot answers with a clear card and no state change.
+shapes raise ``BadPayload``, which the bot answers with a clear card (``BadPayload.text``) and no
+state change.
+
+Numbers are written with the digits 0–9 only. Python's ``str.isdigit()`` is true for "²", "³",
+"٣" and "３" too, and ``int()`` takes some of those and refuses others, so a number field holding
+them is refused (``NotANumber``), and so is any card value made of nothing but such digits: no
+card input sends them, and code that checks ``isdigit()`` before ``int()`` would fail on them.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 MAX_VERB = 64
 MAX_ID = 128
+_NUMBER = re.compile(r"-?[0-9]{1,9}")
 
 
 class BadPayload(ValueError):
     """The card sent something that is not a well-formed action for us."""
+
+    text = "error.bad_request"  # the refusal shown on the card (a key of cards/texts)
+
+
+class NotANumber(BadPayload):
+    """A number that is not written with the digits 0–9 (or is too long, or not a number)."""
+
+    text = "error.not_a_number"
 
 
 @dataclass(frozen=True)
@@ -35,6 +51,8 @@ def parse_action(value: Any) -> CardAction:
     data = action.get("data") or {}
     if not isinstance(data, dict):
         raise BadPayload("data is not an object")
+    if any(isinstance(v, str) and v.isdigit() and not v.isascii() for v in data.values()):
+        raise NotANumber("a value of digits other than 0-9")
     return CardAction(verb=verb, data=data)
 
 
@@ -60,12 +78,12 @@ def int_field(data: dict[str, Any], name: str, *, default: int | None = None) ->
     if value is None or value == "":
         return default
     if isinstance(value, bool):
-        raise BadPayload(f"{name} is not a number")
+        raise NotANumber(f"{name} is not a number")
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 10:
+    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
         return int(value)
-    raise BadPayload(f"{name} is not a number")
+    raise NotANumber(f"{name} is not a number of digits 0-9")
 
 
 def bool_field(data: dict[str, Any], name: str) -> bool:

@@ -39,7 +39,7 @@ import aiohttp
 from microsoft_agents.activity import Activity, ConversationParameters, ConversationReference
 from microsoft_agents.hosting.core.connector.client import ConnectorClient
 
-from bot.identity import ChatRef
+from bot.identity import ChatRef, display_name
 from dialogs.conversation import Person
 
 log = logging.getLogger("samtaleguide.teams")
@@ -319,7 +319,8 @@ class Teams:
 
             page = await with_retries(lambda: self._paced(chat, work), self.policy)
             for member in page.members or []:
-                people.append(Person(member.id, member.name or "", member.aad_object_id or ""))
+                name = display_name(member.name)  # cleaned and cut to 256, as on arrival
+                people.append(Person(member.id, name, member.aad_object_id or ""))
             token = page.continuation_token
             if not token:
                 break

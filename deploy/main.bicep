@@ -304,11 +304,14 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
               failureThreshold: 3
             }
             {
+              // Storage answers (bot.health: at most 2 s); /healthz does no I/O, so a storage
+              // outage takes the replica out of the load balancer but never restarts it.
               type: 'Readiness'
               httpGet: {
-                path: '/healthz'
+                path: '/readyz'
                 port: appPort
               }
+              timeoutSeconds: 3
               periodSeconds: 10
               failureThreshold: 3
             }

@@ -4,7 +4,8 @@
 #   PORT=8080 deploy/start.sh
 #
 # Runs `python app.py` from the app folder with the venv made by deploy/install.sh ($VENV, else
-# <app>/.venv), listening on all interfaces (HOST=0.0.0.0 unless HOST is set) and PORT (default
+# <app>/.venv), listening on all interfaces (HOST=0.0.0.0 unless HOST is set: that needs
+# MicrosoftAppId, or ALLOW_UNAUTHENTICATED=true for a local try) and PORT (default
 # 3978). All other settings come from the environment (see .env.example); a wrong one stops the
 # bot with a message naming it. `exec` hands the process over, so signals reach Python directly.
 set -euo pipefail

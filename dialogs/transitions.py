@@ -59,7 +59,7 @@ from dialogs.errors import (
     Unprepared,
     WrongPhase,
 )
-from dialogs.text import clean
+from dialogs.text import clean, clean_name
 
 Result = tuple[Conversation, tuple[Effect, ...]]
 
@@ -96,7 +96,7 @@ def new_conversation(
         participants=(
             Participant(
                 user_id=leader.user_id,
-                name=clean(leader.name, "name") or leader.user_id,
+                name=clean_name(leader.name) or leader.user_id,
                 role="leader",
                 aad_object_id=leader.aad_object_id,
             ),
@@ -226,7 +226,7 @@ def _onlookers(
     (``NotPrivate``, naming them)."""
     outsiders = _outsiders(participants, audience)
     if outsiders and kind in PRIVATE_KINDS:
-        names = ", ".join(clean(o.name, "name") or "?" for o in outsiders[:MAX_NAMED])
+        names = ", ".join(clean_name(o.name) or "?" for o in outsiders[:MAX_NAMED])
         more = len(outsiders) - MAX_NAMED
         raise NotPrivate(
             "others can read along", names=names + (f" (+{more})" if more > 0 else ""), kind=kind
@@ -273,7 +273,7 @@ def _others(
     result = []
     for uid, person in people.items():
         role: Role = "co_facilitator" if uid == e.co_facilitator else "participant"
-        name = clean(person.name, "name") or uid
+        name = clean_name(person.name) or uid
         existing = c.participant(uid)
         if existing is not None:
             result.append(replace(existing, role=role, name=name))
@@ -313,7 +313,7 @@ def _choose_keywords(
     changed_keywords = ordered != person.keywords
     name = person.name
     if name == person.user_id and e.name:  # invited by id only (people picker): learn the name
-        name = clean(e.name, "name") or name
+        name = clean_name(e.name) or name
     updated = _update_participant(
         c, e.actor, keywords=ordered, prep_notes=notes, prepared_at=now.isoformat(), name=name
     )

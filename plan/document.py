@@ -90,8 +90,13 @@ COPY_TEXT = (
 )
 
 # Characters XML 1.0 forbids (the tab, newline and carriage return are allowed), lone
-# surrogates, and the two noncharacters U+FFFE and U+FFFF.
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# surrogates, the two noncharacters U+FFFE and U+FFFF, and the bidirectional controls (the domain
+# removes them from what it stores; conversations stored before it removed the marks may have
+# them): the plan reads as it was written.
+_FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff"
+    "\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]"
+)
 _DANISH = Texts("da")
 _FORMS = {"skema": "Skema", "puslespil": "Puslespil"}
 _OTHERS_LABEL = {"MUS": "Medarbejder", "LUS": "Leder"}
@@ -104,7 +109,8 @@ CELL, QUESTION, GUIDANCE = "Tabeltekst", "Sporgsmaal", "Vejledning"
 
 
 def clean_text(value: object) -> str:
-    """``value`` as text that XML 1.0 accepts, with line breaks as ``\\n``."""
+    """``value`` as text that XML 1.0 accepts, without bidirectional controls, with line breaks
+    as ``\\n``."""
     text = value if isinstance(value, str) else ("" if value is None else str(value))
     return _FORBIDDEN.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Run the bot locally and talk to it in the Microsoft 365 Agents Playground (offline, no login).
-#   HOST, PORT            where the bot listens (default 127.0.0.1:3978)
+#   HOST, PORT            where the bot listens (default 127.0.0.1:3978); nothing is
+#                         authenticated here, so a HOST other machines can reach (0.0.0.0)
+#                         also needs ALLOW_UNAUTHENTICATED=true, else the bot refuses to start
 #   SAMTALEGUIDE_BOT_CMD  command that starts the bot (default: .venv/bin/python app.py)
 # Stop with Ctrl-C; both processes are stopped when either one exits.
 set -euo pipefail

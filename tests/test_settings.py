@@ -61,6 +61,26 @@ WRONG = [
     ({"TIME_ZONE": "Mars/Olympus"}, "TIME_ZONE"),
     ({"LIVE_CARD_EDIT_SECONDS": "0"}, "LIVE_CARD_EDIT_SECONDS"),
     ({"LIVE_CARD_EDIT_SECONDS": "soon"}, "LIVE_CARD_EDIT_SECONDS"),
+    # Digits other than 0-9: "²".isdigit() is true but int("²") fails; int("٣") is 3
+    ({"PORT": "³⁰⁰⁰"}, "PORT"),
+    ({"PORT": "٣٠٠٠"}, "PORT"),
+    ({"PLAN_LINK_MINUTES": "１５"}, "PLAN_LINK_MINUTES"),
+    ({"RETENTION_DAYS": "²"}, "RETENTION_DAYS"),
+    ({"REMINDER_INTERVAL_SECONDS": "٩٠٠"}, "REMINDER_INTERVAL_SECONDS"),
+    # Nothing authenticated and reachable from other machines: refused unless said so
+    ({"HOST": "0.0.0.0"}, "MicrosoftAppId"),
+    ({"HOST": "::"}, "MicrosoftAppId"),
+    ({"HOST": "192.168.1.5"}, "MicrosoftAppId"),
+    ({"HOST": "bot.kommune.dk"}, "MicrosoftAppId"),
+    ({"HOST": "0.0.0.0", "ALLOW_UNAUTHENTICATED": "yes"}, "ALLOW_UNAUTHENTICATED"),
+    (
+        {
+            "ALLOW_UNAUTHENTICATED": "true",
+            "MicrosoftAppId": "x",
+            "MicrosoftAppPassword": "y",
+        },
+        "ALLOW_UNAUTHENTICATED",
+    ),
 ]
 
 
@@ -70,7 +90,9 @@ def test_the_teams_pacing_is_a_setting() -> None:
 
 
 @pytest.mark.parametrize(
-    ("env", "name"), WRONG, ids=[w[1] + "=" + next(iter(w[0].values())) for w in WRONG]
+    ("env", "name"),
+    WRONG,
+    ids=[f"{w[1]}:{','.join(f'{k}={v}' for k, v in w[0].items())}" for w in WRONG],
 )
 def test_a_wrong_setting_names_itself(env: dict[str, str], name: str) -> None:
     with pytest.raises(SettingsError) as error:
@@ -86,9 +108,30 @@ def test_defaults_are_local_and_unauthenticated() -> None:
         "local-files",
         False,
     )
-    assert (
-        Settings.from_env({"HOST": "0.0.0.0", "PORT": "8080"}).base_url == "http://127.0.0.1:8080"
-    )
+    everywhere = {"HOST": "0.0.0.0", "PORT": "8080", "ALLOW_UNAUTHENTICATED": "true"}
+    assert Settings.from_env(everywhere).base_url == "http://127.0.0.1:8080"
+
+
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", "127.8.9.10", "::1", "[::1]", "::ffff:127.0.0.1", "localhost", ""]
+)
+def test_without_an_app_id_the_bot_listens_on_loopback(host: str) -> None:
+    settings = Settings.from_env({"HOST": host})
+    assert not settings.authenticated and not settings.allow_unauthenticated
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "10.0.0.7", "bot.example.dk"])
+def test_beyond_loopback_without_an_app_id_only_when_said_so(host: str) -> None:
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env({"HOST": host})
+    message = str(error.value)
+    assert message.startswith("setting MicrosoftAppId: is empty")
+    assert "HOST" in message and "ALLOW_UNAUTHENTICATED=true" in message
+    allowed = Settings.from_env({"HOST": host, "ALLOW_UNAUTHENTICATED": "TRUE"})
+    assert allowed.allow_unauthenticated and not allowed.authenticated
+    # with an app id the bot listens anywhere: every request needs a token
+    with_app_id = {"HOST": host, "MicrosoftAppId": "x", "MicrosoftAppPassword": "y"}
+    assert Settings.from_env(with_app_id).authenticated
 
 
 def test_links_point_at_the_public_base_url() -> None:
@@ -159,3 +202,15 @@ async def test_python_app_py_names_a_malformed_link_secret(tmp_path: Path) -> No
         }
     )
     assert code == 2 and "setting DOCUMENT_LINK_SECRET" in err and "Traceback" not in err
+
+
+def test_every_setting_is_explained_in_env_example_and_listed_in_the_readme() -> None:
+    import re
+
+    names = set(re.findall(r'get\("([A-Za-z_]+)"', (REPO / "settings.py").read_text("utf-8")))
+    assert {"HOST", "ALLOW_UNAUTHENTICATED", "MicrosoftAppId"} <= names
+    example = set(re.findall(r"^([A-Za-z_]+)=", (REPO / ".env.example").read_text("utf-8"), re.M))
+    readme = (REPO / "README.md").read_text("utf-8")
+    configuration = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    assert sorted(names - example) == []
+    assert sorted(n for n in names if f"`{n}`" not in configuration) == []

@@ -53,6 +53,7 @@ TEXTS: dict[str, str] = {
     "error.retry": "Prøv igen",
     "error.show_card": "Vis kortet",
     "error.bad_request": "Kortet sendte noget, jeg ikke kan bruge. Intet er ændret.",
+    "error.not_a_number": "Et tal på kortet må kun skrives med cifrene 0–9. Intet er ændret.",
     "error.unknown_verb": "Den handling kender jeg ikke. Intet er ændret.",
     "error.not_found": "Jeg kan ikke finde den samtale. Den kan være slettet.",
     "error.not_participant": "Du deltager ikke i denne samtale, så du kan ikke gøre dette.",

@@ -49,6 +49,7 @@ TEXTS: dict[str, str] = {
     "error.retry": "Try again",
     "error.show_card": "Show the card",
     "error.bad_request": "The card sent something I can't use. Nothing was changed.",
+    "error.not_a_number": "A number on the card may only use the digits 0–9. Nothing was changed.",
     "error.unknown_verb": "I don't know that action. Nothing was changed.",
     "error.not_found": "I can't find that conversation. It may have been deleted.",
     "error.not_participant": "You don't take part in this conversation, so you can't do this.",

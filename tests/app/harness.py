@@ -18,6 +18,7 @@ import aiohttp
 from aiohttp import web
 
 from app import PARTS_KEY, Parts, create_app
+from bot.serving import LIMITS_KEY, ServerLimits, runner_options
 from settings import Settings
 
 TENANT = "tenant-1"
@@ -46,7 +47,8 @@ class BotServer:
 
     Links to plans point at this server (``PUBLIC_BASE_URL`` is replaced by its address, so
     Azure settings need some value to pass ``Settings.from_env``); ``link_clock`` decides when
-    they expire."""
+    they expire. It is served as ``python app.py`` serves (``bot.serving.runner_options``), with
+    the production bounds on slow and idle clients unless ``limits`` says otherwise."""
 
     def __init__(
         self,
@@ -54,10 +56,12 @@ class BotServer:
         *,
         live_card_interval: float | None = 0.05,
         link_clock: Callable[[], float] = time.time,
+        limits: ServerLimits | None = None,
     ) -> None:
         self.settings = settings
         self.live_card_interval = live_card_interval
         self.link_clock = link_clock
+        self.limits = limits
         self.app: web.Application | None = None
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -75,8 +79,8 @@ class BotServer:
             public_base_url=f"http://127.0.0.1:{port}",
             live_card_interval=0.05,
         )
-        self.app = create_app(self.settings, link_clock=self.link_clock)
-        self._runner = web.AppRunner(self.app)
+        self.app = create_app(self.settings, link_clock=self.link_clock, limits=self.limits)
+        self._runner = web.AppRunner(self.app, **runner_options(self.app[LIMITS_KEY]))
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", port).start()
         self.url = f"http://127.0.0.1:{port}"

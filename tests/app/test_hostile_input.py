@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -217,3 +218,97 @@ async def test_hostile_presses_and_activities(
     stored, _ = await server.parts.store.load(key)
     assert stored is not None and stored.phase == "live"
     assert {p.user_id for p in stored.participants} == {u.id for u in EVERYONE}
+
+
+NOT_A_NUMBER = "Et tal på kortet må kun skrives med cifrene 0–9. Intet er ændret."
+OTHER_DIGITS = ["²", "³", "٣", "３", "-٣", " ³"]
+
+
+async def test_digits_other_than_0_to_9_get_a_clear_danish_refusal(
+    client: Client, server: BotServer, connector: ConnectorStandIn, caplog: Any
+) -> None:
+    """ "²".isdigit() is true but int("²") fails; int("٣") is 3. A number field holding such
+    digits is refused on the card in Danish, nothing is stored, and nothing fails in the log;
+    dates and times written with them are refused as malformed."""
+    group = Chat("19:grus-digits@thread.v2", True, connector.service_url)
+    conversation_id = await prepared_grus(client, (server,), connector, group)
+    keys_before = await server.parts.store.keys("conversations/")
+    setup = {
+        "conversation": "",
+        "kind": "GRUS",
+        "participants": ",".join(m.id for m in MEMBERS),
+        "date": "2099-01-05",
+        "variant": "skema",
+    }
+    answers: dict[str, str] = {}
+    for digit in OTHER_DIGITS:
+        _, card = await client.press(group, LEADER, "setup.save", {**setup, "duration": digit})
+        answers[f"duration {digit}"] = card_text(card)
+        # Refused for another reason too (a participant not in the chat): either refusal is
+        # shown, never "something went wrong" (the setup card is rebuilt with what was typed).
+        stranger = {**setup, "participants": STRANGER.id, "duration": digit}
+        _, card = await client.press(group, LEADER, "setup.save", stranger)
+        text = card_text(card)
+        assert NOT_A_NUMBER in text or "Vælg en af mulighederne i »Deltagere«" in text, text
+    await client.press(group, LEADER, "live.start", {"conversation": conversation_id})
+    for digit in OTHER_DIGITS:
+        _, card = await client.press(
+            group, LEADER, "live.goto", {"conversation": conversation_id, "goto.to": digit}
+        )
+        answers[f"goto {digit}"] = card_text(card)
+    assert {name: NOT_A_NUMBER in text for name, text in answers.items()} == dict.fromkeys(
+        answers, True
+    ), answers
+
+    formats = {}
+    for field, value in (("date", "２０９９-01-05"), ("time", "٠٩:٠٠"), ("date", "2099-0²-05")):
+        _, card = await client.press(group, LEADER, "setup.save", {**setup, field: value})
+        formats[f"{field} {value}"] = card_text(card)
+    for name, text in formats.items():
+        assert "»Tidspunkt« har et ugyldigt format" in text, (name, text)
+
+    await server.settle()
+    assert await server.parts.store.keys("conversations/") == keys_before
+    stored, _ = await server.parts.store.load(f"conversations/{conversation_id}")
+    assert stored is not None and stored.live is not None and stored.live.position == 0
+    failures = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert failures == [], [r.getMessage() for r in failures]
+
+
+async def test_ids_longer_than_teams_ever_sends_are_refused_before_anything_runs(
+    client: Client, server: BotServer, connector: ConnectorStandIn
+) -> None:
+    chat = Chat("19:grus-long-ids@thread.v2", True, connector.service_url)
+    long = "29:" + "x" * 600
+    valid = chat.activity(MEMBERS[0], type="message", text="hjælp")
+    cases: dict[str, dict[str, Any]] = {
+        "activity id": {**valid, "id": long},
+        "reply-to id": {**valid, "replyToId": long},
+        "service url": {**valid, "serviceUrl": connector.service_url + "x" * 600},
+        "channel id": {**valid, "channelId": "x" * 600},
+        "conversation id": {**valid, "conversation": {**valid["conversation"], "id": long}},
+        "tenant id": {**valid, "conversation": {**valid["conversation"], "tenantId": long}},
+        "channel data tenant": {**valid, "channelData": {"tenant": {"id": long}}},
+        "sender id": {**valid, "from": {**valid["from"], "id": long}},
+        "sender object id": {**valid, "from": {**valid["from"], "aadObjectId": long}},
+        "recipient id": {**valid, "recipient": {"id": long, "name": "Samtaleguide"}},
+        "member added": {
+            **valid,
+            "type": "conversationUpdate",
+            "membersAdded": [{"id": long, "name": "Ny"}],
+        },
+        "member removed": {
+            **valid,
+            "type": "conversationUpdate",
+            "membersRemoved": [{"id": "29:x", "aadObjectId": long}],
+        },
+    }
+    before = len(connector.requests)
+    results = {name: (await client.post(activity))[0] for name, activity in cases.items()}
+    await server.settle()
+    assert results == {name: 400 for name in cases}
+    assert connector.requests[before:] == []
+    assert await server.parts.store.keys() == []
+    # A long display name is no id: it is cut, and the message is answered.
+    named = {**valid, "from": {**valid["from"], "name": "N" * 5000}}
+    assert (await client.post(named))[0] == 202

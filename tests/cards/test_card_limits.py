@@ -683,3 +683,11 @@ def test_the_setup_card_cuts_names_only_when_the_chat_is_too_big_for_them(worst:
     assert len(sixty) == MAX_PARTICIPANTS and all(len(t) >= LIMITS["name"] - 2 for t in sixty)
     big = titles(worst["setup edit refused, a chat of 150"][1])
     assert len(big) == 150 and all(t.endswith("…") and len(t) <= 40 for t in big)
+
+
+def test_a_late_answer_too_big_to_carry_the_press_gets_the_message_alone() -> None:
+    huge = {verbs.DATA_CONVERSATION: "c-1", "note.text": "x" * 100_000}
+    answer = retry_card(DA.get("error.too_late"), DA.get("error.retry"), verbs.NOTE_ADD, huge)
+    assert answer == message_card(DA.get("error.too_late"))
+    small = retry_card(DA.get("error.too_late"), DA.get("error.retry"), verbs.NOTE_ADD, {"a": "b"})
+    assert small["actions"][0]["data"] == {"a": "b"}

@@ -92,7 +92,14 @@ def test_install_then_start_serves_healthz(installed: tuple[Path, Path], tmp_pat
     storage = tmp_path / "state"
     process = subprocess.Popen(
         ["bash", str(app / "deploy" / "start.sh")],
-        env=_clean_env(VENV=str(venv), PORT=str(port), LOCAL_STORAGE_DIR=str(storage)),
+        # No app id here, so nothing is authenticated: listening on all interfaces must be asked
+        # for (tests/app/test_startup.py checks the refusal without it).
+        env=_clean_env(
+            VENV=str(venv),
+            PORT=str(port),
+            LOCAL_STORAGE_DIR=str(storage),
+            ALLOW_UNAUTHENTICATED="true",
+        ),
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -136,7 +143,7 @@ def test_start_refuses_a_wrong_setting_by_name(
     app, venv = installed
     result = subprocess.run(
         ["bash", str(app / "deploy" / "start.sh")],
-        env=_clean_env(VENV=str(venv), PORT="not-a-port"),
+        env=_clean_env(VENV=str(venv), PORT="not-a-port", ALLOW_UNAUTHENTICATED="true"),
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -229,6 +236,30 @@ def test_bicep_locks_the_storage_down_and_uses_the_managed_identity() -> None:
     assert bicep.count("publicAccess: 'None'") == 2
     assert "listKeys" not in bicep.replace("logs.listKeys()", "")  # no storage keys anywhere
     assert bicep.count("{") == bicep.count("}") and bicep.count("[") == bicep.count("]")
+
+
+def test_bicep_probes_liveness_on_healthz_and_readiness_on_readyz() -> None:
+    """Liveness does no I/O (a storage outage must not restart a healthy replica); readiness
+    asks storage, within its 2 s bound (bot.health.TIMEOUT), so the probe waits longer."""
+    import re
+
+    bicep = (DEPLOY / "main.bicep").read_text(encoding="utf-8")
+    probes = {
+        kind: (path, int(timeout) if timeout else None)
+        for kind, path, timeout in re.findall(
+            r"type: '(\w+)'\s+httpGet: \{\s+path: '([^']+)'[^}]*\}(?:\s+timeoutSeconds: (\d+))?",
+            bicep,
+        )
+    }
+    assert {kind: path for kind, (path, _) in probes.items()} == {
+        "Startup": "/healthz",
+        "Liveness": "/healthz",
+        "Readiness": "/readyz",
+    }
+    from bot.health import TIMEOUT
+
+    readiness_timeout = probes["Readiness"][1]
+    assert readiness_timeout is not None and readiness_timeout > TIMEOUT
 
 
 def test_bicep_sets_only_settings_the_app_reads() -> None:

@@ -248,6 +248,32 @@ def test_private_notes_are_cleaned(concept: Concept) -> None:
     assert conv.participant("u-1").prep_notes == {"adfaerd": "Trivsel og glæde 😀"}  # type: ignore[union-attr]
 
 
+def test_names_from_teams_are_cleaned_and_cut_never_refused(concept: Concept) -> None:
+    """Up to Entra's 256 characters a name is kept whole; a longer one is cut; bidirectional
+    controls and marks are removed (they could make a name read as another)."""
+    longest = "Å" * 255 + "x"
+    longer = Person("u-1", "B" * 300)
+    marked = Person("u-2", "\u200fAli\u061c \u2066Khan\u2069\u200e \u202eSen\u202c")
+    leader = Person("u-leader", longest)
+    conv = new_conversation(
+        conversation_id="c-names", concept=concept, kind="GRUS", leader=leader, place="", now=NOW
+    )
+    event = setup_event(participants=(longer, marked, MEMBERS[2]))
+    conv = run(conv, event, concept)
+    assert [p.name for p in conv.participants] == [
+        longest,
+        "B" * 256,
+        "Ali Khan Sen",
+        "Medarbejder 3",
+    ]
+
+
+def test_typed_text_loses_bidirectional_marks_too(concept: Concept) -> None:
+    note = "\u200eTrivsel\u200f og \u061cglæde\u2068 😀\u2069"
+    conv = run(in_preparation(concept), ev.ChooseKeywords("u-1", KW, {"adfaerd": note}), concept)
+    assert conv.participant("u-1").prep_notes == {"adfaerd": "Trivsel og glæde 😀"}  # type: ignore[union-attr]
+
+
 def test_remind_targets_only_the_unprepared(concept: Concept) -> None:
     conv = run(in_preparation(concept), ev.ChooseKeywords("u-1", KW), concept)
     _, effects = apply(conv, ev.RemindUnprepared(LEADER.user_id), concept, NOW)

@@ -310,15 +310,16 @@ def test_private_preparation_notes_never_appear(data: bytes, grus: Conversation)
 
 
 HOSTILE = "Emoji 🎉👩🏽‍💻 <b>&amp;</b> \"citat\" 'enkelt' æøå ÆØÅ"
-FORBIDDEN = "\x00\x01\x08\x0b\x0c\x0e\x1f\ud800\udfff\ufffe\uffff"
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+FORBIDDEN = "\x00\x01\x08\x0b\x0c\x0e\x1f\ud800\udfff\ufffe\uffff" + BIDI
 
 
 def hostile(text: str) -> str:
-    """``text`` with every XML-forbidden character spliced in."""
+    """``text`` with every XML-forbidden character and every bidirectional control spliced in."""
     return f"{FORBIDDEN[:4]}{text}{FORBIDDEN[4:]}"
 
 
-def test_clean_text_strips_exactly_what_xml_forbids() -> None:
+def test_clean_text_strips_exactly_what_xml_forbids_and_bidirectional_controls() -> None:
     assert clean_text(hostile(HOSTILE)) == HOSTILE
     assert clean_text("a\tb\r\nc\rd") == "a\tb\nc\nd"
     assert clean_text(None) == ""
