@@ -466,6 +466,7 @@ const steps = [
       const live = card(text("live.progress", { n: 2, total: 9 }));
       await live.waitFor();
       await live.getByText(config.questions[1], { exact: true }).waitFor();
+      await settle(); // the shared card's edit for the move lands before anyone types in it
       state.live = live;
     },
   ],
