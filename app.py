@@ -217,6 +217,7 @@ def create_app(
         await teams.close()
         await store.close()
         await documents.close()
+        plans.close()
 
     app = web.Application(client_max_size=MAX_BODY)
     app.router.add_post(

@@ -11,8 +11,10 @@ again.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from bot.messaging import Messaging
@@ -44,6 +46,11 @@ class PlanDelivery:
         self.documents = documents
         self.link_ttl = link_ttl
         self.clock = clock
+        # Writing a plan (and its PDF's files) runs on its own threads, never the pool DNS uses.
+        self._render = ThreadPoolExecutor(2, thread_name_prefix="plan")
+
+    def close(self) -> None:
+        self._render.shutdown(wait=False, cancel_futures=True)
 
     @property
     def minutes(self) -> int:
@@ -77,13 +84,14 @@ class PlanDelivery:
     ) -> tuple[list[StoredDocument], str | None]:
         earlier = await self.documents.versions(conversation.id, "plan")
         version = max((d.version for d in earlier), default=0) + 1
-        docx = await asyncio.to_thread(
+        render = functools.partial(
             write_plan, conversation, self.concept, generated_at=self.clock(), version=version
         )
+        docx = await asyncio.get_running_loop().run_in_executor(self._render, render)
         files = {"docx": (docx, PLAN_CONTENT_TYPE)}
         note = None
         try:
-            files["pdf"] = (await to_pdf(docx), PDF_TYPE)
+            files["pdf"] = (await to_pdf(docx, executor=self._render), PDF_TYPE)
         except PdfUnavailable as unavailable:
             note = str(unavailable)
         return await self.documents.add_version(conversation.id, "plan", files), note

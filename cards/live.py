@@ -42,6 +42,7 @@ from cards.texts import Texts
 from dialogs.agenda import AgendaItem, agenda
 from dialogs.concept import Concept
 from dialogs.conversation import Agreement, Conversation, Note, Participant, covered_key
+from dialogs.text import visible
 
 MAX_SHOWN_AGREEMENTS = 8  # the newest; "Vis alle aftaler" shows the rest (agreements_card)
 MAX_SHOWN_NOTES = 5
@@ -87,7 +88,11 @@ def live_card(
         viewer is not None and (person is None or person.left)
     ):
         return outsider_card(conversation, texts, shared=viewer is None)
-    typed = {k: v for k, v in (values or {}).items() if isinstance(k, str) and isinstance(v, str)}
+    typed = {
+        k: visible(v)
+        for k, v in (values or {}).items()
+        if isinstance(k, str) and isinstance(v, str)
+    }
     items = agenda(conversation, concept)
     position = min(conversation.live.position, len(items) - 1)
     current = items[position]
@@ -528,7 +533,7 @@ def _goto(
         "label": texts.get("live.goto"),
         "value": str(position),
         "choices": [
-            {"title": f"{i.number}. {plain(i.text)[:80]}", "value": str(n)}
+            {"title": f"{i.number}. {i.text[:80]}", "value": str(n)}  # titles are not Markdown
             for n, i in enumerate(items)
         ],
     }

@@ -52,6 +52,7 @@ from cards.texts import Texts
 from dialogs.agenda import agenda
 from dialogs.concept import Concept, KindInfo
 from dialogs.conversation import Conversation, Participant
+from dialogs.text import visible
 
 # Inputs the card sends with ``prep.keywords`` (read back by bot/flows/preparation.py).
 KEYWORD_INPUT_PREFIX = "keyword."  # one Input.Toggle per keyword: "keyword.Motivation" = "true"
@@ -304,6 +305,6 @@ def _inputs(
             "maxLength": 2000,
         }
         if isinstance(note, str) and note:
-            element["value"] = note
+            element["value"] = visible(note)
         out.append(element)
     return out

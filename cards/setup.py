@@ -13,11 +13,12 @@ from typing import Any
 
 from cards import verbs
 from cards.budget import CARD_BUDGET, size
-from cards.common import Card, Element, card, execute, heading, notice, plain, text
+from cards.common import Card, Element, card, execute, heading, notice, text
 from cards.people import perspective_title, short
 from cards.texts import Texts
 from dialogs.concept import Concept
 from dialogs.conversation import Conversation, Person
+from dialogs.text import visible
 
 INPUT_KIND = "kind"
 INPUT_PARTICIPANTS = "participants"
@@ -57,7 +58,8 @@ def setup_card(
 ) -> Card:
     """``values`` (what the leader typed) win over the stored setup, so a refusal loses nothing."""
     current = _current_values(conversation, kind)
-    current.update({k: v for k, v in (values or {}).items() if isinstance(v, str | bool)})
+    typed = {k: visible(v) if isinstance(v, str) else v for k, v in (values or {}).items()}
+    current.update({k: v for k, v in typed.items() if isinstance(v, str | bool)})
     title_key = "setup.edit_title" if conversation else "setup.title"
     body: list[Element] = []
     if message:
@@ -118,7 +120,7 @@ def setup_card(
     roster_choices = [participants]
     if not people_picker and roster:
         choices = [_choice(texts.get("setup.cofacilitator_none"), "")]
-        choices += [_choice(plain(p.name) or p.user_id, p.user_id) for p in roster]
+        choices += [_choice(p.name or p.user_id, p.user_id) for p in roster]  # not Markdown
         label = texts.get("field.co_facilitator")
         roster_choices.append(_choice_set(INPUT_COFACILITATOR, label, choices, current))
         body.append(roster_choices[-1])
@@ -200,7 +202,7 @@ def _input(kind: str, input_id: str, label: str, current: dict[str, Any], **prop
     if value in (None, ""):
         return element
     if kind == "Input.Number":  # the schema wants a number here, not a string
-        if str(value).isdigit():
+        if str(value).isascii() and str(value).isdigit():
             element["value"] = int(value)
     else:
         element["value"] = str(value)
@@ -235,7 +237,7 @@ def _participants(
         element["choices.data"] = {"type": "Data.Query", "dataset": "graph.microsoft.com/users"}
         element["placeholder"] = texts.get("setup.people_picker")
         return element
-    choices = [_choice(plain(p.name) or p.user_id, p.user_id) for p in roster]
+    choices = [_choice(p.name or p.user_id, p.user_id) for p in roster]  # not Markdown
     element = _choice_set(
         INPUT_PARTICIPANTS, label, choices, current, required=True, style="expanded", multi=True
     )

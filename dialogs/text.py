@@ -56,6 +56,13 @@ def _cleaned(value: str, multiline: bool) -> str:
     return _BLANK_LINES.sub("\n\n", text).strip()
 
 
+def visible(value: str) -> str:
+    """``value`` without the characters ``clean`` removes (bidirectional controls, control
+    characters, noncharacters), but neither trimmed nor bounded: what a person typed, put back
+    into a form after a refusal."""
+    return "".join(ch for ch in value if _allowed(ch, True))
+
+
 def clean_name(value: object) -> str:
     """A name from Teams, cleaned as ``clean`` does (one line) and cut to ``LIMITS["name"]``
     characters; ``""`` for anything that is not text. Never raises."""

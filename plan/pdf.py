@@ -20,9 +20,13 @@ import shutil
 import signal
 import tempfile
 import weakref
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor
 from contextlib import suppress
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, TypeVar
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -69,30 +73,42 @@ def _slot() -> asyncio.Semaphore:
     return slot
 
 
-async def to_pdf(docx: bytes, *, timeout: float = 60.0) -> bytes:  # noqa: ASYNC109 (the API)
+async def to_pdf(
+    docx: bytes,
+    *,
+    timeout: float = 60.0,  # noqa: ASYNC109 (the API)
+    executor: Executor | None = None,
+) -> bytes:
     """The PDF of a .docx; raises ``PdfUnavailable`` when LibreOffice is missing or fails.
 
     ``timeout`` (seconds) is part of the contract, so callers need no ``asyncio.timeout`` of
-    their own and a timeout still ends as a ``PdfUnavailable`` with its own message.
+    their own and a timeout still ends as a ``PdfUnavailable`` with its own message. The file
+    work runs in ``executor`` (the caller's own threads; the loop's default pool when None).
     """
+
+    async def off_loop(work: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(executor, work, *args)
+
     program = _program()
     if program is None:
         raise PdfUnavailable("missing")
     try:
         async with asyncio.timeout(timeout), _slot():
-            workdir = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="samtaleguide-pdf-"))
+            workdir = Path(await off_loop(tempfile.mkdtemp, "", "samtaleguide-pdf-"))
             try:
-                return await _convert(program, docx, workdir)
+                return await _convert(program, docx, workdir, off_loop)
             finally:
-                await asyncio.to_thread(shutil.rmtree, workdir, True)
+                await off_loop(shutil.rmtree, workdir, True)
     except TimeoutError:
         log.warning("PDF conversion took longer than %.0f s and was stopped", timeout)
         raise PdfUnavailable("timeout") from None
 
 
-async def _convert(program: str, docx: bytes, workdir: Path) -> bytes:
+async def _convert(
+    program: str, docx: bytes, workdir: Path, off_loop: Callable[..., Awaitable[Any]]
+) -> bytes:
     source, outdir, home = workdir / "plan.docx", workdir / "out", workdir / "home"
-    await asyncio.to_thread(_prepare, source, docx, outdir, home)
+    await off_loop(_prepare, source, docx, outdir, home)
     args = (
         f"-env:UserInstallation={(home / 'profile').as_uri()}",
         "--headless",
@@ -131,7 +147,7 @@ async def _convert(program: str, docx: bytes, workdir: Path) -> bytes:
         if process.returncode is None:  # timed out or cancelled
             _kill_group(process.pid)
             await process.wait()
-    pdf = await asyncio.to_thread(_read, outdir / "plan.pdf")
+    pdf: bytes = await off_loop(_read, outdir / "plan.pdf")
     if process.returncode != 0 or not pdf.startswith(b"%PDF"):
         log.warning(
             "PDF conversion failed (exit %s): %s",

@@ -8,7 +8,8 @@ Create-only, atomically: the bytes go to a temporary file in the same directory 
 ``fsync``), which is then hard-linked to the final name with ``os.link`` (fails with
 ``FileExistsError`` if that name exists: the version is taken) and unlinked. So a reader never
 sees a partial document, a document is never overwritten, and two writers (threads, processes)
-can never get the same version. Blocking work runs in ``asyncio.to_thread``.
+can never get the same version. Blocking work runs in the store's own small thread pool, so
+slow disks never hold up DNS lookups or the state store's files (which have pools of their own).
 
 Links are the bot's signed URLs (``storage.links``), signed with ``link_secret`` (the setting
 ``DOCUMENT_LINK_SECRET`` or the file ``LOCAL_STORAGE_DIR/link-secret``); ``download`` gives the
@@ -26,8 +27,10 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 from storage.documents import (
     MAX_ATTEMPTS,
@@ -49,6 +52,8 @@ from storage.documents import (
 from storage.errors import ConflictError, StorageError
 from storage.links import DocumentLinks
 
+R = TypeVar("R")
+WORKERS = 2  # documents are written once per plan and read once per download
 _DIR_MODE = 0o700
 _FILE_MODE = 0o600
 
@@ -66,6 +71,10 @@ class FileDocumentStore:
     ) -> None:
         self._root = Path(root)
         self._links = DocumentLinks(base_url, link_secret, clock=link_clock)
+        self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="documents")
+
+    async def _run(self, work: Callable[..., R], *args: Any) -> R:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, work, *args)
 
     @property
     def root(self) -> Path:
@@ -87,23 +96,23 @@ class FileDocumentStore:
         validate_conversation_id(conversation_id)
         validate_name(name)
         checked = validate_files(files)
-        return await asyncio.to_thread(self._add_version_sync, conversation_id, name, checked)
+        return await self._run(self._add_version_sync, conversation_id, name, checked)
 
     async def versions(self, conversation_id: str, name: str = "plan") -> list[StoredDocument]:
         validate_conversation_id(conversation_id)
         validate_name(name)
-        return await asyncio.to_thread(self._versions_sync, conversation_id, name)
+        return await self._run(self._versions_sync, conversation_id, name)
 
     async def read(self, path: str) -> bytes:
         file = self.file_for(path)
-        return await asyncio.to_thread(self._read_sync, path, file)
+        return await self._run(self._read_sync, path, file)
 
     async def link(self, path: str, *, ttl: timedelta, filename: str | None = None) -> str:
         document = parse_path(path)
         validate_ttl(ttl)
         attachment = None if filename is None else download_filename(document, filename)
         file = self._root / document.path
-        exists = await asyncio.to_thread(_is_file, path, file)
+        exists = await self._run(_is_file, path, file)
         if not exists:
             raise DocumentNotFound(f"no document at {path!r}")
         return await self._links.url(document.path, ttl, attachment)
@@ -114,14 +123,14 @@ class FileDocumentStore:
         document = parse_path(path)
         download_filename(document, filename)
         file = self._root / document.path
-        return DocumentBytes(await asyncio.to_thread(self._read_sync, path, file))
+        return DocumentBytes(await self._run(self._read_sync, path, file))
 
     async def delete_conversation(self, conversation_id: str) -> int:
         validate_conversation_id(conversation_id)
-        return await asyncio.to_thread(self._delete_conversation_sync, conversation_id)
+        return await self._run(self._delete_conversation_sync, conversation_id)
 
     async def close(self) -> None:
-        """Nothing to release."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
     # -- blocking parts, run in a worker thread -----------------------------------------------
 

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import threading
 import time
 from typing import Any
 
+from plan.pdf import pdf_available
 from settings import Settings
 from tests.app.harness import BotServer, Chat, Client, card_text, press_activity, verbs_on
 from tests.faults.conftest import (
@@ -144,4 +146,38 @@ async def test_presses_while_teams_answers_after_ten_seconds(
             assert "Opsætningen er gemt" in card_text(fresh)
         assert len(await server.parts.store.keys("conversations/")) == len(keys) + 1
     finally:
+        await server.stop()
+
+
+async def test_a_busy_shared_thread_pool_holds_up_neither_presses_nor_the_plan(
+    tmp_path: Any, connector: ConnectorStandIn
+) -> None:
+    """The default thread pool (which DNS lookups use) is kept busy: the state store, the
+    documents and writing the plan each have threads of their own, so the meeting and its plan
+    go on."""
+    settings = Settings.from_env({"LOCAL_STORAGE_DIR": str(tmp_path / "data")})
+    server = await BotServer(settings).start()
+    loop = asyncio.get_running_loop()
+    release = threading.Event()
+    blockers = [loop.run_in_executor(None, release.wait) for _ in range(64)]
+    try:
+        client = Client(server)
+        group = Chat("19:busy-pool@thread.v2", True, connector.service_url)
+        conversation_id = await prepared_grus(client, (server,), connector, group)
+        data = {"conversation": conversation_id}
+        await client.press(group, LEADER, "live.start", data)
+        status, card = await client.press(
+            group, MEMBERS[0], "agreement.add", {**data, **agreement(0)}
+        )
+        assert "Aftalen er gemt" in card_text(card)
+        status, card = await client.press(group, LEADER, "live.finish", data)
+        assert status == 200
+        await settle(server)
+        versions = await server.parts.documents.versions(conversation_id, "plan")
+        made = {"docx", "pdf"} if pdf_available() else {"docx"}  # the PDF too, not timed out
+        assert {d.extension for d in versions if d.version == 1} == made
+        assert not any(b.done() for b in blockers)  # the shared pool was busy all along
+    finally:
+        release.set()
+        await asyncio.gather(*blockers)
         await server.stop()
