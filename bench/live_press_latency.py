@@ -13,8 +13,11 @@ session; the app, the echo bot and the stand-in each run in their own process.
     .venv/bin/python -m bench.live_press_latency            # 10 meetings x 8, 6 rounds
     .venv/bin/python -m bench.live_press_latency --quick    # 3 meetings x 4, 2 rounds
     .venv/bin/python -m bench.live_press_latency --profile  # plus cProfile of the app process
+    .venv/bin/python -m bench.live_press_latency --teams-delay 10  # Teams answers after 10 s
 
-Targets: app p50 within 3x the echo bot's p50; app p99 under 100 ms.
+Targets: app p50 within 3x the echo bot's p50; app p99 under 100 ms; with Teams slow
+(``--teams-delay``: the Bot Connector stand-in answers every call that many seconds late, so
+every live card edit is in flight the whole time), the same: a press never waits on Teams.
 """
 
 from __future__ import annotations
@@ -66,6 +69,7 @@ class Config:
     spread: float = 0.0  # seconds over which a round's presses are spread (0: all at once)
     profile: bool = False
     profile_path: str | None = None
+    teams_delay: float = 0.0  # seconds the Bot Connector stand-in takes to answer
 
 
 @dataclass
@@ -133,7 +137,7 @@ async def _setup(
         )
     )
     assert all(t.status == 200 for t in started), [t.status for t in started]
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 30 + 3 * cfg.teams_delay
     for m in meetings:  # the live card is posted after the answer; wait until it is recorded
         while True:
             record, _ = await store.with_codec(DELIVERY).load(delivery_key(m.conversation_id))
@@ -177,7 +181,7 @@ async def run(cfg: Config, azurite: Azurite | None = None) -> Outcome:
         with azurite_blob() as fresh:
             return await run(cfg, fresh)
     container = f"bench-{uuid.uuid4().hex[:12]}"
-    connector = Child("connector").launch()
+    connector = Child("connector", {"slow": cfg.teams_delay}).launch()
     echo = Child("echo", {}).launch()
     app = Child(
         "app",
@@ -268,6 +272,8 @@ def report(cfg: Config, outcome: Outcome) -> str:
     numbers = outcome.numbers()
     passed = numbers["p50_ratio"] <= TARGET_RATIO and numbers["app_p99_ms"] < TARGET_P99_MS
     how = f"spread over {cfg.spread:g} s" if cfg.spread else "at once"
+    if cfg.teams_delay:
+        how += f", Teams answering after {cfg.teams_delay:g} s"
     presses = cfg.meetings * cfg.size * (cfg.rounds + cfg.warmup) + cfg.meetings
     per_press = ", ".join(
         f"{name} {count / presses:.2f}" for name, count in sorted(outcome.counters.items())
@@ -299,6 +305,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--spread", type=float, default=0.0, help="spread each round (s)")
     parser.add_argument("--profile", action="store_true", help="cProfile the app process")
     parser.add_argument("--profile-out", help="write the app's raw cProfile stats here")
+    parser.add_argument(
+        "--teams-delay", type=float, default=0.0, help="the Bot Connector answers this late (s)"
+    )
     args = parser.parse_args(argv)
     cfg = Config(meetings=3, size=4, rounds=2) if args.quick else Config()
     cfg.meetings = args.meetings or cfg.meetings
@@ -307,6 +316,7 @@ def main(argv: list[str] | None = None) -> None:
     cfg.spread = args.spread
     cfg.profile = args.profile
     cfg.profile_path = args.profile_out
+    cfg.teams_delay = args.teams_delay
     print(report(cfg, asyncio.run(run(cfg))), flush=True)
 
 

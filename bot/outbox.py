@@ -280,8 +280,9 @@ class Outbox:
         card = status_card(conversation, texts)
         try:
             await self.messaging.teams.update(message.chat, message.activity_id, card_message(card))
-        except DeliveryFailed as error:
-            log.warning("status card not shown to everyone (%s)", error.status)
+        except DeliveryFailed as error:  # the pressed card cannot be edited: post it anew
+            log.warning("status card not shown by an edit (%s); posting it", error.status)
+            await self.show_status(conversation, message.chat, card)
             return
         await self.deliveries.change(conversation.id, with_status(message))
 

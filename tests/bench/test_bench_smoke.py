@@ -43,8 +43,9 @@ def number(values: dict[str, str], name: str) -> float:
     return value
 
 
-async def test_live_press_latency(azurite: Any) -> None:
-    cfg = live_press_latency.Config(meetings=2, size=3, rounds=1, warmup=0)
+@pytest.mark.parametrize("teams_delay", [0.0, 1.0], ids=["Teams quick", "Teams slow"])
+async def test_live_press_latency(azurite: Any, teams_delay: float) -> None:
+    cfg = live_press_latency.Config(meetings=2, size=3, rounds=1, warmup=0, teams_delay=teams_delay)
     outcome = await live_press_latency.run(cfg, azurite)
     assert outcome.errors == 0
     assert outcome.notes_stored == outcome.notes_expected > 0

@@ -22,6 +22,7 @@ from tests.faults.conftest import (
     MEMBERS,
     delivered,
     one_to_one,
+    setup_data,
     prepared_grus,
     settle,
     start_server,
@@ -220,3 +221,26 @@ async def test_a_plan_card_that_could_not_be_posted_is_told_and_shown_by_status(
     await settle(server)
     shown = card_text(card_of(connector.activities(group.id, op="send")[-1]))
     assert "Udviklingsplanen" in shown and "version 1" in shown
+
+
+async def test_a_setup_card_that_cannot_become_the_status_card_gets_one_posted(
+    server: BotServer, connector: ConnectorStandIn
+) -> None:
+    client = Client(server)
+    group = Chat("19:status-lost@thread.v2", True, connector.service_url)
+    connector.set_roster(group.id, [u.member() for u in (LEADER, *MEMBERS)])
+    await client.say(group, LEADER, "ny GRUS")
+    (setup_message,) = [s for s in connector.sent if s.conversation_id == group.id][-1:]
+    connector.fail("update", 404, match=in_chat(group.id))  # the message is gone meanwhile
+    press = press_activity(group, LEADER, "setup.save", setup_data())
+    press["replyToId"] = setup_message.activity_id
+    status, body = await client.post(press)
+    assert status == 200 and "Opsætningen er gemt" in card_text(body["value"])
+    await settle(server)
+    assert connector.pending_failures() == []
+    posted = connector.activities(group.id, op="send")[-1]
+    assert "har valgt stikord" in card_text(card_of(posted))  # the status card, for everyone
+    conversation_id = body["value"]["actions"][0]["data"]["conversation"]
+    delivery = await delivered(server, conversation_id)
+    assert [m.activity_id for m in delivery.status] != [setup_message.activity_id]
+    assert len(delivery.status) == 1
