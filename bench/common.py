@@ -164,7 +164,8 @@ class Child:
     """A server in its own (spawned) process (its stderr silenced unless the environment sets
     ``BENCH_SERVER_LOGS``): ``"app"`` (``create_app`` on ``options["env"]``),
     ``"echo"`` (a bare Agents SDK bot) or ``"connector"`` (the Bot Connector stand-in, with
-    ``options`` as its keyword arguments, and ``slow``: seconds it takes to answer). ``start`` returns its URL; ``stop`` shuts it down
+    ``options`` as its keyword arguments, and ``slow``: seconds it takes to answer the ops in
+``slow_ops``, all when None). ``start`` returns its URL; ``stop`` shuts it down
     cleanly and returns what it measured about itself: ``profile`` (cProfile text, with
     ``profile=True``; the raw statistics go to ``profile_path`` when given) and, for the app,
     ``counters`` (store loads, saves, conflicts and Teams calls; for the stand-in,
@@ -322,11 +323,11 @@ async def _serve(
         from tests.support.connector import ConnectorStandIn
 
         rosters = options.pop("rosters", [])
-        slow = options.pop("slow", 0.0)
+        slow, slow_ops = options.pop("slow", 0.0), options.pop("slow_ops", None)
         connector = ConnectorStandIn(**options)
         for conversation_id, members, page_size in rosters:
             connector.set_roster(conversation_id, members, page_size)
-        connector.slow(slow)
+        connector.slow(slow, slow_ops)
 
         async def cleanup() -> None:
             counters.update(connector_counts(connector))
