@@ -123,6 +123,15 @@ class FollowUp:
 
 
 @dataclass(frozen=True)
+class Approval:
+    """A participant's approval of one version of the development plan."""
+
+    user_id: str
+    version: int
+    at: str
+
+
+@dataclass(frozen=True)
 class PreviousPlan:
     """The last development plan of the same person or group, reviewed at the next conversation
     ("opfølgning fra sidst"): a snapshot of its agreements and their follow-up."""
@@ -173,12 +182,22 @@ class Conversation:
     next_follow_up: str = ""
     follow_ups: tuple[FollowUp, ...] = ()
     previous: PreviousPlan | None = None
+    plan_version: int = 0  # the newest version of the development plan written (0: none yet)
+    approvals: tuple[Approval, ...] = ()  # of every version, kept with it
     processed: tuple[str, ...] = ()
     schema_version: int = SCHEMA_VERSION
 
     @property
     def kind(self) -> str:
         return self.setup.kind
+
+    @property
+    def plan_approved(self) -> bool:
+        """Every participant who has not left approved the newest plan version."""
+        if not self.plan_version:
+            return False
+        approved = {a.user_id for a in self.approvals if a.version == self.plan_version}
+        return all(p.user_id in approved for p in self.participants if not p.left)
 
     @property
     def leader(self) -> Participant:

@@ -9,7 +9,7 @@ import pytest
 
 from dialogs import events as ev
 from dialogs.concept import Concept, default_concept_path, load_concept
-from dialogs.conversation import Conversation, Person
+from dialogs.conversation import Approval, Conversation, Person
 from dialogs.effects import (
     ConversationFinished,
     PostKeywordSummary,
@@ -371,3 +371,21 @@ def test_a_reminder_is_claimed_once_per_day_and_follow_ups_can_be_done_or_moved(
         apply(done, ev.MoveFollowUp("u-2", agreement_id, "2020-01-01"), concept, NOW)
     with pytest.raises(ConversationClosed):  # the plan itself no longer changes
         apply(done, ev.AddNote("u-2", "adfaerd", "for sent"), concept, NOW)
+
+
+@pytest.mark.parametrize(
+    ("version", "approvers", "approved"),
+    [
+        (0, (), False),
+        (1, ("u-leader", "u-1", "u-2", "u-3"), True),
+        (1, ("u-leader", "u-1", "u-2"), False),
+        (2, ("u-leader", "u-1", "u-2", "u-3"), False),
+    ],
+    ids=["no plan yet", "everyone approved", "one missing", "a newer version since"],
+)
+def test_the_plan_is_approved_when_everyone_approved_its_newest_version(
+    concept: Concept, version: int, approvers: tuple[str, ...], approved: bool
+) -> None:
+    conv = in_preparation(concept)
+    approvals = tuple(Approval(user_id, 1, NOW.isoformat()) for user_id in approvers)
+    assert replace(conv, plan_version=version, approvals=approvals).plan_approved is approved

@@ -22,9 +22,9 @@ from tests.faults.conftest import (
     MEMBERS,
     delivered,
     one_to_one,
-    setup_data,
     prepared_grus,
     settle,
+    setup_data,
     start_server,
     stored,
 )
