@@ -162,15 +162,15 @@ def blob_env(azurite: Azurite, container: str) -> dict[str, str]:
 
 class Child:
     """A server in its own (spawned) process (its stderr silenced unless the environment sets
-    ``BENCH_SERVER_LOGS``): ``"app"`` (``create_app`` on ``options["env"]``),
-    ``"echo"`` (a bare Agents SDK bot) or ``"connector"`` (the Bot Connector stand-in, with
-    ``options`` as its keyword arguments, and ``slow``: seconds it takes to answer the ops in
-``slow_ops``, all when None). ``start`` returns its URL; ``stop`` shuts it down
-    cleanly and returns what it measured about itself: ``profile`` (cProfile text, with
-    ``profile=True``; the raw statistics go to ``profile_path`` when given) and, for the app,
-    ``counters`` (store loads, saves, conflicts and Teams calls; for the stand-in,
-    ``connector_counts``). The stand-in takes ``rosters``, ``[(conversation_id, members,
-    page_size), ...]``, among its options."""
+        ``BENCH_SERVER_LOGS``): ``"app"`` (``create_app`` on ``options["env"]``),
+        ``"echo"`` (a bare Agents SDK bot) or ``"connector"`` (the Bot Connector stand-in, with
+        ``options`` as its keyword arguments, and ``slow``: seconds it takes to answer the ops in
+    ``slow_ops``, all when None). ``start`` returns its URL; ``stop`` shuts it down
+        cleanly and returns what it measured about itself: ``profile`` (cProfile text, with
+        ``profile=True``; the raw statistics go to ``profile_path`` when given) and, for the app,
+        ``counters`` (store loads, saves, conflicts and Teams calls; for the stand-in,
+        ``connector_counts``). The stand-in takes ``rosters``, ``[(conversation_id, members,
+        page_size), ...]``, among its options."""
 
     def __init__(
         self,
