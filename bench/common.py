@@ -311,6 +311,8 @@ async def _serve(
         server = await BotServer(Settings.from_env(options["env"]), live_card_interval=None).start()
         if "fanout" in options:
             server.parts.context.outbox.fanout = options["fanout"]
+        if "max_batch" in options:  # group commit's batch size, for choosing it
+            server.parts.context.conversations.commits.max_batch = options["max_batch"]
         store, teams = server.parts.store, server.parts.teams
         for name in ("load", "save"):
             setattr(store, name, _count_calls(counters, f"store.{name}", getattr(store, name)))

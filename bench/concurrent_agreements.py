@@ -13,6 +13,7 @@ through the Azure SDK, on the same blob (``ceiling`` round trips).
 
     .venv/bin/python -m bench.concurrent_agreements            # 200 adds
     .venv/bin/python -m bench.concurrent_agreements --quick    # 40 adds
+    .venv/bin/python -m bench.concurrent_agreements --max-batch 8  # batches of at most 8
 
 Targets (group commit on): all adds kept exactly once, none refused, p99 under 1 s, and adds per
 second at least twice the store's ceiling.
@@ -45,7 +46,7 @@ from bench.common import (
     store_grus,
     table,
 )
-from bot.conversations import key
+from bot.conversations import MAX_BATCH, key
 from storage.blob_store import BlobStore
 from storage.schemas import CONVERSATION
 from tests.app.harness import card_text
@@ -64,6 +65,7 @@ class Config:
     size: int = 8
     settle: float = 1.0  # seconds for the live card edits to finish before the instances stop
     ceiling: int = 200  # sequential load + If-Match save round trips to measure the store
+    max_batch: int | None = None  # group commit's batch size (None: the app's own)
 
 
 @dataclass
@@ -149,7 +151,9 @@ async def store_ceiling(cfg: Config, azurite: Azurite) -> float:
 async def adds(cfg: Config, azurite: Azurite, *, group: bool) -> Outcome:
     container = f"bench-{uuid.uuid4().hex[:12]}"
     env = {**blob_env(azurite, container), "GROUP_COMMIT": "on" if group else "off"}
-    options = {"env": env}
+    options: dict[str, Any] = {"env": env}
+    if cfg.max_batch is not None:
+        options["max_batch"] = cfg.max_batch
     connector = Child("connector").launch()
     instances = [Child("app", options).launch(), Child("app", options).launch()]
     store = BlobStore.from_connection_string(azurite.connection_string, container, CONVERSATION)
@@ -243,7 +247,8 @@ def report(cfg: Config, result: Comparison) -> str:
     lines = [
         header("concurrent_agreements"),
         f"{cfg.adds} agreement.add presses at once on one live GRUS of {cfg.size}, alternating "
-        "between two app processes on one Azurite store",
+        f"between two app processes on one Azurite store; group commit's batches of at most "
+        f"{cfg.max_batch or MAX_BATCH}",
         table(
             ["", "adds", "accepted", "kept once", "adds/s", "p50 ms", "p95 ms", "p99 ms", "max"],
             [_row("group commit", grouped), _row("one save per press", ungrouped)],
@@ -279,9 +284,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="40 adds")
     parser.add_argument("--adds", type=int)
+    parser.add_argument("--max-batch", type=int, help="group commit's batch size")
     args = parser.parse_args(argv)
     cfg = Config(adds=40, ceiling=50) if args.quick else Config()
     cfg.adds = args.adds or cfg.adds
+    cfg.max_batch = args.max_batch
     result = asyncio.run(run(cfg))
     print(report(cfg, result), flush=True)
     if not (result.grouped.exactly_once and result.ungrouped.exactly_once):
