@@ -33,9 +33,9 @@ from cards.agreements import agreements_card
 from cards.budget import CARD_BUDGET, added
 from cards.copies import stale_copy_card
 from cards.errors import message_card, refusal_message, retry_card
+from cards.fields import field_id
 from cards.follow_up import follow_up_card
 from cards.help import help_card
-from cards.fields import field_id
 from cards.live import live_card, outsider_card
 from cards.plan import approval_reminder_card, comment_card, plan_links_card, plan_ready_card
 from cards.preparation import keyword_input, note_input, preparation_card

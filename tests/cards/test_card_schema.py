@@ -41,12 +41,11 @@ from jsonschema.exceptions import best_match
 from cards import verbs
 from cards.agreements import agreements_card
 from cards.errors import message_card, refusal_message
+from cards.fields import field_id
 from cards.follow_up import follow_up_card
 from cards.help import help_card
-from cards.fields import field_id
 from cards.live import live_card
 from cards.plan import (
-    COMMENT_INPUT,
     approval_reminder_card,
     comment_card,
     plan_links_card,
