@@ -222,7 +222,8 @@ class ConceptError(Exception):
         self.field = field
         self.problem = problem
         where_da = f"feltet »{field}« " if field else "filen "
-        self.danish = f"Fejl i konceptfilen {source}: {where_da}{danish or problem}."
+        sentence = f"Fejl i konceptfilen {source}: {where_da}{danish or problem}"
+        self.danish = sentence if sentence.endswith(".") else sentence + "."
 
 
 @dataclass(frozen=True)

@@ -370,3 +370,22 @@ def test_non_utf8_file_is_refused(tmp_path: pathlib.Path) -> None:
     path.write_bytes(text.encode("latin-1", "replace"))
     with pytest.raises(ConceptError, match="cannot be read"):
         load_concept(path)
+
+
+def test_every_key_of_the_format_is_documented() -> None:
+    """docs/concept-format.md, for the people who write concept files, names every key, every
+    kind of input and every field id that means something to the bot."""
+    from dialogs import concept as format_
+
+    doc = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "concept-format.md").read_text(
+        encoding="utf-8"
+    )
+    keys = (
+        *format_._TOP_KEYS, *format_._TOP_OPTIONAL_KEYS, *format_._KIND_KEYS,
+        *format_._KIND_OPTIONAL_KEYS, *format_._PLAN_KEYS, *format_._PLAN_OPTIONAL_KEYS,
+        *format_._FIELD_KEYS, *format_._FIELD_OPTIONAL_KEYS, *format_.INPUTS,
+        *format_.CORE_FIELDS, "singular", "plural", "number", "colour_name",
+    )  # fmt: skip
+    missing = [key for key in keys if f"`{key}`" not in doc]
+    assert missing == []
+    assert "manage.py check-concept" in doc and "CONCEPT_FILE" in doc
