@@ -22,6 +22,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from bot.identity import ChatRef
 from storage.errors import StorageError
@@ -34,7 +35,7 @@ PREFIX = "deliveries/"
 ATTEMPTS = 12
 FIRST_DELAY = 0.5
 MAX_DELAY = 60.0
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: ``plan_cards`` (the "plan is ready" cards, kept current as people approve)
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,13 @@ class Delivery:
         return Message(chat, activity_id) if chat is not None and activity_id else None
 
 
-DELIVERY = Codec(Delivery, SCHEMA_VERSION, name="delivery")
+def _v1_to_v2(raw: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 knew no "plan is ready" cards: none is kept current (``status`` posts one)."""
+    raw.setdefault("plan_cards", [])
+    return raw
+
+
+DELIVERY = Codec(Delivery, SCHEMA_VERSION, {1: _v1_to_v2}, name="delivery")
 
 
 def key(conversation_id: str) -> str:

@@ -8,9 +8,9 @@ from dataclasses import replace
 
 from cards import verbs
 from cards.common import Card, Element, card, execute, heading, notice, text
-from cards.fields import agreement_facts
+from cards.fields import agreement_facts, title
 from cards.texts import Texts
-from dialogs.concept import Concept
+from dialogs.concept import FOLLOW_UP, Concept
 from dialogs.conversation import Agreement, Conversation
 
 DUE_INPUT = "followup.due"
@@ -43,7 +43,7 @@ def follow_up_card(
         "type": "Action.ShowCard",
         "title": texts.get("followup.move"),
         "card": card(
-            [{"type": "Input.Date", "id": DUE_INPUT, "label": texts.get("field.follow_up")}],
+            [{"type": "Input.Date", "id": DUE_INPUT, "label": title(concept, FOLLOW_UP, texts)}],
             [execute(texts.get("live.save"), verbs.FOLLOWUP_MOVE, data)],
         ),
     }
