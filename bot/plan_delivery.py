@@ -15,7 +15,8 @@ that version, so each approval is followed by a new rendering of the same versio
 to it and never overwriting it: ``plan{n}-all-v{k}`` (the group's plan, the ``k``-th rendering
 of version ``n``). In a GRUS, each member with own development goals has their own copy, which
 leads with their goals: ``plan{n}-m{i}-v{k}`` (``i``: their place among the participants; no
-name or id in the path), rendered when the version is written and again after approvals. A
+name or id in the path), rendered when the version is written, again when they approve, and
+once more when everyone has. A
 member's links lead to their own copy; everyone else's, the leader's included, to the group's
 plan (which has every member's goals too). Renderings of one conversation are made one at a
 time, from its newest stored state, and skipped when nothing was approved since the last.
@@ -85,7 +86,8 @@ class PlanDelivery:
         # Writing a plan (and its PDF's files) runs on its own threads, never the pool DNS uses.
         self._render = ThreadPoolExecutor(2, thread_name_prefix="plan")
         self._locks: dict[str, asyncio.Lock] = {}
-        self._rendered: dict[tuple[str, int], int] = {}  # (conversation, version) -> approvals
+        # (conversation, version, whose copy: "" the group's) -> approvals it shows
+        self._rendered: dict[tuple[str, int, str], int] = {}
 
     def close(self) -> None:
         self._render.shutdown(wait=False, cancel_futures=True)
@@ -250,7 +252,7 @@ class PlanDelivery:
         """Someone approved: render the version again (their approval on its first page), keep
         the "plan is ready" cards current, and when everyone has, give each their approved
         copy."""
-        latest = await self._render_approvals(conversation.id, effect.version)
+        latest = await self._render_approvals(conversation.id, effect)
         if latest is None:
             return
         await self._edit_plan_cards(latest, texts)
@@ -263,10 +265,14 @@ class PlanDelivery:
                 if stored:
                     await self.share(latest, person.user_id, stored, texts, message=message)
 
-    async def _render_approvals(self, conversation_id: str, version: int) -> Conversation | None:
-        """A new rendering of ``version``, for the group and each member with own goals, from
-        the newest stored state; one at a time per conversation, none when no approval came
-        since the last one this process made."""
+    async def _render_approvals(
+        self, conversation_id: str, effect: PlanApproved
+    ) -> Conversation | None:
+        """New renderings of the version, from the newest stored state: the group's plan after
+        every approval, a member's own copy when they approve and, once everyone has, every
+        member's copy (so an approval costs at most two renderings until the last one). One at a
+        time per conversation; none that would show no approval more than the last did."""
+        version = effect.version
         lock = self._locks.setdefault(conversation_id, asyncio.Lock())
         async with lock:
             try:
@@ -277,21 +283,26 @@ class PlanDelivery:
             if latest.plan_version != version:
                 return latest  # a newer version was written meanwhile
             count = len(latest.approvals_of(version))
-            if self._rendered.get((conversation_id, version)) == count:
-                return latest
-            try:
-                files, _ = await self._files(latest, version)
-                await self.documents.add_version(conversation_id, group_copy(version), files)
-                for member in latest.members_with_goals:
-                    files, _ = await self._files(latest, version, member.user_id)
-                    place = latest.participants.index(member)
-                    await self.documents.add_version(
-                        conversation_id, member_copy(version, place), files
-                    )
-            except Exception as error:
-                log.error("plan not rendered again: %s", type(error).__name__, exc_info=error)
-                return latest
-            self._rendered[(conversation_id, version)] = count
+            copies = [""]  # the group's plan
+            if latest.plan_approved:
+                copies += [m.user_id for m in latest.members_with_goals]
+            elif latest.own_goals(effect.user_id):
+                copies.append(effect.user_id)
+            for copy_for in copies:
+                key = (conversation_id, version, copy_for)
+                if self._rendered.get(key) == count:
+                    continue
+                try:
+                    files, _ = await self._files(latest, version, copy_for)
+                    name = group_copy(version)
+                    if copy_for:
+                        place = [p.user_id for p in latest.participants].index(copy_for)
+                        name = member_copy(version, place)
+                    await self.documents.add_version(conversation_id, name, files)
+                except Exception as error:
+                    log.error("plan not rendered again: %s", type(error).__name__, exc_info=error)
+                    continue
+                self._rendered[key] = count
         return latest
 
     async def _edit_plan_cards(self, conversation: Conversation, texts: Texts) -> None:

@@ -7,7 +7,7 @@ file.
 - a MUS finished without goals asks the leader first, and its plan says "Ingen udviklingsmål i
   år";
 - a GRUS where two members have their own goals gives each of them a copy that leads with
-  theirs;
+  theirs, and once everyone has approved, an approved copy that still does;
 - a MUS with Gentofte's concept (no keywords, its own agenda and fields) from setup to plan.
 """
 
@@ -29,7 +29,7 @@ from dialogs.concept import concepts_dir
 from settings import Settings
 from tests.app.harness import BotServer, Chat, Client, card_of, card_text, user, verbs_on
 from tests.app.test_confidentiality import EMPLOYEE, KEYWORDS, LEADER, chat_with, mus
-from tests.app.test_live_flow import MEMBERS, agreement, prepared_grus
+from tests.app.test_live_flow import EVERYONE, MEMBERS, agreement, prepared_grus
 from tests.app.test_plan_flow import fetch
 from tests.support.connector import ConnectorStandIn
 
@@ -323,6 +323,26 @@ async def test_a_grus_gives_each_member_with_own_goals_a_copy_that_leads_with_th
     text = all_text(group_plan)
     assert owners[0].name in text and owners[1].name in text and "Praktik i Borgerservice" in text
     assert link.split("?")[0] not in mine.values()
+
+    # Once everyone has approved, each owner's approved copy still leads with their goals and
+    # shows every approval on its first page.
+    for person in EVERYONE:
+        chat = chat_with(connector, person.id)
+        (card,) = cards_in(connector, chat, "Godkend planen")
+        _, answer = await client.press(
+            chat, person, "plan.approve", button(card, "plan.approve")["data"]
+        )
+        assert "du har godkendt" in card_text(answer), card_text(answer)
+    await server.settle()
+    for owner in owners:
+        chat = chat_with(connector, owner.id)
+        (approved,) = cards_in(connector, chat, "Alle har godkendt udviklingsplanen. Her er")
+        assert word_link(approved).split("?")[0] != mine[owner.id]  # a newer rendering
+        document = await document_of(approved)
+        assert heading_1s(document)[1] == f"Egne udviklingsmål: {owner.name}"
+        first_page = table_after(document, "Godkendelse")[1:]
+        assert len(first_page) == len(EVERYONE)
+        assert "Ikke godkendt endnu" not in [row[2] for row in first_page]
 
 
 # --- Gentofte: a MUS from setup to plan ------------------------------------------------------------
