@@ -159,6 +159,7 @@ def create_app(
     messaging = Messaging(teams, deliveries)
     plans = PlanDelivery(
         concept=concept,
+        conversations=conversations,
         messaging=messaging,
         documents=documents,
         link_ttl=timedelta(minutes=settings.link_minutes),
@@ -170,7 +171,7 @@ def create_app(
         deliveries=deliveries,
         messaging=messaging,
         tasks=tasks,
-        deliver_plan=plans.deliver,
+        plans=plans,
         clock=clock,
         live_card_interval=settings.live_card_interval,
     )

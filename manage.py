@@ -4,6 +4,8 @@ python manage.py forget ID [ID ...]   erase a person (Teams user id and/or Entra
                                       from every conversation, and delete the stored plans
                                       that name them
 python manage.py purge                delete conversations past their retention period now
+python manage.py check-concept FILE   check a concept file (docs/concept-format.md) and say in
+                                      Danish what is wrong with it; exit status 1 if anything is
 """
 
 from __future__ import annotations
@@ -15,7 +17,28 @@ from zoneinfo import ZoneInfo
 
 from app import housekeeping_of, open_stores
 from bot.tasks import clock_in
+from dialogs.concept import ConceptError, load_concept
 from settings import Settings, SettingsError
+
+
+def check_concept(path: str) -> int:
+    """Load the concept file as the bot would; print what is wrong (in Danish) or what it
+    holds. Needs no settings."""
+    try:
+        concept = load_concept(path)
+    except ConceptError as error:
+        print(error.danish, file=sys.stderr)
+        return 1
+    keywords = f"{len(concept.keywords)} stikord" if concept.uses_keywords else "ingen stikord"
+    kinds = ", ".join(
+        f"{code}: {len(concept.questions_for(code))} spørgsmål" for code in concept.kinds
+    )
+    print(
+        f"Konceptfilen {path} er i orden: {concept.organisation} ({concept.id}), "
+        f"{len(concept.perspectives)} perspektiver ({kinds}), {keywords}, "
+        f"{len(concept.agreement_fields)} felter i aftalerne."
+    )
+    return 0
 
 
 async def _run(command: str, ids: list[str], settings: Settings) -> int:
@@ -41,7 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     forget = sub.add_parser("forget", help="erase a person from every conversation")
     forget.add_argument("ids", nargs="+", help="Teams user id and/or Entra object id")
     sub.add_parser("purge", help="delete conversations past their retention period")
+    check = sub.add_parser("check-concept", help="check a concept file (Danish messages)")
+    check.add_argument("file", help="the concept file, e.g. dialogs/concepts/gentofte.json")
     args = parser.parse_args(argv)
+    if args.command == "check-concept":
+        return check_concept(args.file)
     try:
         settings = Settings.from_env()
         return asyncio.run(_run(args.command, getattr(args, "ids", []), settings))

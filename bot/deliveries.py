@@ -4,7 +4,8 @@ A ``Delivery`` holds the Teams side of one conversation: the chat it was set up 
 each participant's 1:1 chat and the message id of their preparation card, who could not be
 reached, and the live card's message(s): ``live`` are the messages that show it now (never
 empty while the bot says it is shown), ``live_copy`` the copy of the card last posted or tried,
-and ``live_lost`` whether that post failed (the leader is then told, and may post it again). It is stored as ``deliveries/{conversation id}`` in the
+and ``live_lost`` whether that post failed (the leader is then told, and may post it again);
+the status cards and the "plan is ready" cards it keeps current. It is stored as ``deliveries/{conversation id}`` in the
 same store as the conversation, with its own ETag, so a slow delivery never contends with a
 person's press on the conversation, and the domain never sees a Teams address.
 
@@ -21,6 +22,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from bot.identity import ChatRef
 from storage.errors import StorageError
@@ -33,7 +35,7 @@ PREFIX = "deliveries/"
 ATTEMPTS = 12
 FIRST_DELAY = 0.5
 MAX_DELAY = 60.0
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: ``plan_cards`` (the "plan is ready" cards, kept current as people approve)
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,9 @@ class Delivery:
     live_copy: int = 0  # the copy of the live card last posted (or tried)
     live_lost: bool = False  # posting that copy failed, and nothing shows it yet
     status: tuple[Message, ...] = ()  # status cards shown in the home chat (kept current)
+    plan_cards: tuple[
+        Message, ...
+    ] = ()  # "the plan is ready" cards (kept current as people approve)
     schema_version: int = SCHEMA_VERSION
 
     def prompt(self, user_id: str) -> Message | None:
@@ -62,7 +67,13 @@ class Delivery:
         return Message(chat, activity_id) if chat is not None and activity_id else None
 
 
-DELIVERY = Codec(Delivery, SCHEMA_VERSION, name="delivery")
+def _v1_to_v2(raw: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 knew no "plan is ready" cards: none is kept current (``status`` posts one)."""
+    raw.setdefault("plan_cards", [])
+    return raw
+
+
+DELIVERY = Codec(Delivery, SCHEMA_VERSION, {1: _v1_to_v2}, name="delivery")
 
 
 def key(conversation_id: str) -> str:
@@ -133,6 +144,18 @@ def with_status(message: Message) -> Callable[[Delivery], Delivery]:
     return change
 
 
+MAX_PLAN_CARDS = 5  # the newest "plan is ready" cards are kept current; older ones stay
+
+
+def with_plan_card(message: Message) -> Callable[[Delivery], Delivery]:
+    def change(d: Delivery) -> Delivery:
+        if message in d.plan_cards:
+            return d
+        return replace(d, plan_cards=(*d.plan_cards, message)[-MAX_PLAN_CARDS:])
+
+    return change
+
+
 def without_people(user_ids: frozenset[str]) -> Callable[[Delivery], Delivery]:
     """Forget everything about these people (erasure): their 1:1 chats, the messages in them,
     whether they could be reached."""
@@ -148,6 +171,7 @@ def without_people(user_ids: frozenset[str]) -> Callable[[Delivery], Delivery]:
             unreachable={k: v for k, v in d.unreachable.items() if k not in user_ids},
             live=tuple(m for m in d.live if m.chat not in theirs),
             status=tuple(m for m in d.status if m.chat not in theirs),
+            plan_cards=tuple(m for m in d.plan_cards if m.chat not in theirs),
         )
 
     return change

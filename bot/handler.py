@@ -143,7 +143,7 @@ class SamtaleguideBot(ActivityHandler):
             greeting = texts.get("greeting.personal", name=plain(name.split()[0]))
         else:
             greeting = texts.get("greeting.personal_anonymous")
-        await self._reply(press, help_card(texts, press.bot_name), greeting)
+        await self._reply(press, help_card(self.context.concept, texts, press.bot_name), greeting)
 
     # --- meetings (RSC OnlineMeeting.ReadBasic.Chat) ------------------------------------
 

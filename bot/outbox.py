@@ -5,7 +5,8 @@ Preparation prompts fan out with bounded concurrency; each delivery is recorded 
 delivery record at once (``bot.deliveries``), so a later run refreshes that card in place instead
 of sending a second prompt. People Teams will not let us reach (403) are recorded as unreachable
 and named to the leader on the status card in the conversation's chat, while everyone else still
-gets their prompt. A finished conversation goes on to the development plan.
+gets their prompt. A finished conversation goes on to the development plan; an approval of the
+plan, and a comment on it, to the plan's delivery (``bot.plan_delivery``).
 
 The live card is kept current by coalesced edits (``bot.live_updates``) from the states this
 process saved, checked against the store once a burst is over. Posting it is one of those
@@ -27,8 +28,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
+from typing import Protocol
 
 from bot.conversations import Conversations
 from bot.deliveries import (
@@ -62,7 +64,19 @@ FANOUT = 4  # prompts in flight per conversation (the tenant's pacing limits the
 AUTO_REPOSTS = 2  # new copies the bot posts itself after posts of unknown outcome, in a row
 SYSTEM = "samtaleguide"
 
-PlanDelivery = Callable[[Conversation, Texts], Awaitable[object]]
+
+class PlanWork(Protocol):
+    """What becomes of the development plan (``bot.plan_delivery.PlanDelivery``)."""
+
+    async def deliver(self, conversation: Conversation, texts: Texts) -> object: ...
+
+    async def approved(
+        self, conversation: Conversation, effect: fx.PlanApproved, texts: Texts
+    ) -> None: ...
+
+    async def comment(
+        self, conversation: Conversation, effect: fx.SendComment, texts: Texts
+    ) -> None: ...
 
 
 class Outbox:
@@ -74,7 +88,7 @@ class Outbox:
         deliveries: Deliveries,
         messaging: Messaging,
         tasks: Tasks,
-        deliver_plan: PlanDelivery,
+        plans: PlanWork,
         clock: Callable[[], datetime],
         fanout: int = FANOUT,
         live_card_interval: float = SPACING,
@@ -84,7 +98,7 @@ class Outbox:
         self.deliveries = deliveries
         self.messaging = messaging
         self.tasks = tasks
-        self.deliver_plan = deliver_plan
+        self.plans = plans
         self.clock = clock
         self.fanout = fanout
         self.updates: CardUpdates[Conversation] = CardUpdates(
@@ -135,7 +149,11 @@ class Outbox:
                 self._texts[conversation.id] = texts
                 await self.status_updates.request(conversation.id, conversation)
             elif isinstance(effect, fx.ConversationFinished):
-                await self.deliver_plan(conversation, texts)
+                await self.plans.deliver(conversation, texts)
+            elif isinstance(effect, fx.PlanApproved):
+                await self.plans.approved(conversation, effect, texts)
+            elif isinstance(effect, fx.SendComment):
+                await self.plans.comment(conversation, effect, texts)
 
     async def share_keywords(self, conversation: Conversation, texts: Texts) -> None:
         """Everyone's keywords, for everyone taking part: in the chat when only they read it,
@@ -277,7 +295,7 @@ class Outbox:
     async def keep_status(self, conversation: Conversation, message: Message, texts: Texts) -> None:
         """The status card a press answered with, in ``message``: show it to everyone in the
         chat (Teams replaced it only for the presser), without the banner, and keep it current."""
-        card = status_card(conversation, texts)
+        card = status_card(conversation, self.concept, texts)
         try:
             await self.messaging.teams.update(message.chat, message.activity_id, card_message(card))
         except DeliveryFailed as error:  # the pressed card cannot be edited: post it anew
@@ -290,7 +308,11 @@ class Outbox:
         delivery = await self.deliveries.get(conversation_id)
         texts = self._texts.get(conversation_id) or texts_for(None)
         card = status_card(
-            conversation, texts, unreachable=delivery.unreachable, live_lost=delivery.live_lost
+            conversation,
+            self.concept,
+            texts,
+            unreachable=delivery.unreachable,
+            live_lost=delivery.live_lost,
         )
         for message in delivery.status:
             try:
@@ -336,7 +358,12 @@ class Outbox:
         latest = await self.conversations.get(conversation_id)
         delivery = await self.deliveries.get(conversation_id)
         card = status_card(
-            latest, texts, message=message, success=False, unreachable=delivery.unreachable
+            latest,
+            self.concept,
+            texts,
+            message=message,
+            success=False,
+            unreachable=delivery.unreachable,
         )
         if delivery.home is not None:
             await self.show_status(latest, delivery.home, card)
@@ -384,7 +411,12 @@ class Outbox:
             if earlier is None:
                 continue
             try:
-                reminder = text_message(texts.get("prep.reminder", kind=conversation.kind))
+                kind = conversation.kind
+                reminder = text_message(
+                    texts.get("prep.reminder", kind=kind)
+                    if self.concept.uses_keywords
+                    else texts.get("prep.reminder_ready", kind=kind)
+                )
                 await self.messaging.teams.send(earlier.chat, reminder)
             except DeliveryFailed as error:
                 log.warning("reminder not delivered (%s)", error.status)

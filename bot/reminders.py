@@ -1,5 +1,7 @@
 """Follow-up reminders: on an agreement's follow-up day, its responsible person and the leader get
-a reminder in their 1:1 chat, with buttons to mark it done or move the date.
+a reminder in their 1:1 chat, with buttons to mark it done or move the date. And the plan's
+approval: a week after a version was written, if someone has neither approved nor commented on
+it, the leader is reminded once (``ClaimApprovalReminder``), with who.
 
 State lives on the conversations themselves, so reminders survive restarts. Each reminder is
 claimed with a conditional save (``ClaimReminder`` under the conversation's ETag) before it is
@@ -10,16 +12,18 @@ A reminder whose delivery fails after the claim is logged, not re-sent (at most 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from bot.conversations import PREFIX, Conversations, Refused
 from bot.messaging import Messaging
 from cards.follow_up import follow_up_card
+from cards.plan import approval_reminder_card
 from cards.texts import texts_for
 from dialogs import events as ev
 from dialogs.conversation import Conversation
 
 SYSTEM = "samtaleguide"
+APPROVAL_WAIT = timedelta(days=7)  # as the domain's; checked here only to skip needless claims
 
 
 class FollowUpReminders:
@@ -45,7 +49,20 @@ class FollowUpReminders:
                 if follow_up.done_at or follow_up.reminded_on or follow_up.due > day:
                     continue
                 sent += await self._claim_and_send(conversation.id, follow_up.agreement_id, day)
+            if _approval_overdue(conversation, today):
+                sent += await self._remind_approval(conversation, day)
         return sent
+
+    async def _remind_approval(self, conversation: Conversation, day: str) -> int:
+        event = ev.ClaimApprovalReminder(SYSTEM, version=conversation.plan_version, day=day)
+        try:
+            claimed = await self.conversations.change_as(conversation.id, event, self.clock())
+        except Refused:
+            return 0  # claimed elsewhere, answered, or a newer version meanwhile
+        latest = claimed.conversation
+        card = approval_reminder_card(latest, texts_for(None))
+        await self.messaging.send_personal(latest.id, latest.leader.user_id, card)
+        return 1
 
     async def _claim_and_send(self, conversation_id: str, agreement_id: str, day: str) -> int:
         event = ev.ClaimReminder(SYSTEM, agreement_id=agreement_id, day=day)
@@ -63,5 +80,18 @@ class FollowUpReminders:
             uid for uid in (agreement.responsible_id, conversation.leader.user_id) if uid
         )
         for user_id in recipients:
-            card = follow_up_card(conversation, agreement, texts)
+            card = follow_up_card(conversation, self.conversations.concept, agreement, texts)
             await self.messaging.send_personal(conversation.id, user_id, card)
+
+
+def _approval_overdue(conversation: Conversation, today: date) -> bool:
+    """A version written a week ago or more, not yet reminded about, that someone has not
+    answered (the claim checks it again, atomically)."""
+    written = conversation.plan_written_at[:10]
+    return bool(
+        conversation.plan_version
+        and conversation.approval_reminded < conversation.plan_version
+        and written
+        and date.fromisoformat(written) + APPROVAL_WAIT <= today
+        and conversation.unanswered()
+    )

@@ -15,16 +15,19 @@ from cards import verbs
 from cards.budget import CARD_BUDGET, size
 from cards.common import Card, Element, card, execute, heading, notice, text
 from cards.copies import live_data
+from cards.fields import agreement_facts
 from cards.live import agreement_item
 from cards.paging import page
 from cards.texts import Texts
-from dialogs.conversation import Conversation
+from dialogs.concept import Concept
+from dialogs.conversation import Agreement, Conversation
 
 PART_SIZE = 20
 
 
 def agreements_card(
     conversation: Conversation,
+    concept: Concept,
     texts: Texts,
     *,
     start: int = 0,
@@ -32,6 +35,10 @@ def agreements_card(
 ) -> Card:
     data = live_data(conversation)
     active = conversation.phase == "live"
+
+    def facts_of(agreement: Agreement) -> Element:
+        return agreement_facts(conversation, concept, agreement, texts)
+
     count = len(conversation.agreements)
     body: list[Element] = [notice(message)] if message else []
     body.append(heading(texts.get("agreements.title", count=count)))
@@ -46,7 +53,7 @@ def agreements_card(
     part = page(
         count,
         start,
-        lambda i: agreement_item(conversation.agreements[i], texts, data, active),
+        lambda i: agreement_item(conversation.agreements[i], texts, data, active, facts_of),
         most=PART_SIZE,
         budget=budget,
     )

@@ -1,23 +1,16 @@
-"""The follow-up reminder a responsible person and the leader get in their 1:1 chat."""
+"""The follow-up reminder a responsible person and the leader get in their 1:1 chat: the
+agreement with every field the concept declares that holds something (its follow-up date as it
+stands now, moved or not), and buttons to mark it done or move the date."""
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import replace
 
 from cards import verbs
-from cards.common import (
-    Card,
-    Element,
-    card,
-    execute,
-    facts,
-    heading,
-    notice,
-    plain,
-    safe_date,
-    text,
-)
+from cards.common import Card, Element, card, execute, heading, notice, text
+from cards.fields import agreement_facts, title
 from cards.texts import Texts
+from dialogs.concept import FOLLOW_UP, Concept
 from dialogs.conversation import Agreement, Conversation
 
 DUE_INPUT = "followup.due"
@@ -25,6 +18,7 @@ DUE_INPUT = "followup.due"
 
 def follow_up_card(
     conversation: Conversation,
+    concept: Concept,
     agreement: Agreement,
     texts: Texts,
     *,
@@ -35,19 +29,11 @@ def follow_up_card(
     body: list[Element] = []
     if message:
         body.append(notice(message, error=not success))
+    due_now = replace(agreement, follow_up=follow_up.due)
     body += [
         heading(texts.get("followup.title", kind=conversation.kind)),
         text(texts.get("followup.intro")),
-        facts(
-            [
-                (texts.get("field.what"), plain(agreement.what)),
-                (texts.get("field.responsible"), plain(agreement.responsible)),
-                (
-                    texts.get("field.follow_up"),
-                    safe_date(texts.date(date.fromisoformat(follow_up.due))),
-                ),
-            ]
-        ),
+        agreement_facts(conversation, concept, due_now, texts),
     ]
     data = {verbs.DATA_CONVERSATION: conversation.id, verbs.DATA_AGREEMENT: agreement.id}
     if follow_up.done_at:
@@ -57,7 +43,7 @@ def follow_up_card(
         "type": "Action.ShowCard",
         "title": texts.get("followup.move"),
         "card": card(
-            [{"type": "Input.Date", "id": DUE_INPUT, "label": texts.get("field.follow_up")}],
+            [{"type": "Input.Date", "id": DUE_INPUT, "label": title(concept, FOLLOW_UP, texts)}],
             [execute(texts.get("live.save"), verbs.FOLLOWUP_MOVE, data)],
         ),
     }

@@ -4,8 +4,9 @@
 first) and question in the leader's wording, progress, everyone's keywords (each can be marked as
 brought into play), at the first question the last plan's agreements ("opfølgning fra sidst",
 ``cards.previous``), the current perspective's notes and the agreements so far, with forms to add
-notes and agreements. With ``viewer=None`` it is the shared card put in the chat; with a viewer it
-is that person's view (navigation only for the leader and co-facilitator; read-only for people
+notes and agreements (the form of a new agreement is left out while the viewer edits one, so a
+card never carries two forms of the concept's fields). With ``viewer=None`` it is the shared
+card put in the chat; with a viewer it is that person's view (navigation only for the leader and co-facilitator; read-only for people
 who do not take part). What people wrote goes in last and is measured (``cards.budget``): the last
 plan's agreements (at most 8), the newest notes of the perspective (at most 5) and the newest
 agreements (at most 8) share the room the rest of the card leaves under ``CARD_BUDGET``, and what
@@ -17,7 +18,8 @@ every documented limit (60 people, 300 notes, 200 agreements, every text at its 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from cards import verbs
@@ -31,11 +33,11 @@ from cards.common import (
     heading,
     notice,
     plain,
-    safe_date,
     subheading,
     text,
 )
 from cards.copies import live_data
+from cards.fields import agreement_facts, agreement_inputs, field_id
 from cards.people import names, perspective_title, short
 from cards.previous import previous_section
 from cards.texts import Texts
@@ -51,17 +53,10 @@ MAX_SHOWN_NOTES = 5
 PREVIOUS_ROOM = 8_000
 NOTES_ROOM = 12_000
 MAX_REFRESH_USERS = 60  # Teams refreshes a card for at most 60 listed users
-AGREEMENT_INPUTS = ("what", "when", "who", "responsible", "follow_up", "value")
 NEW_FORM = "new"  # the form of a new agreement; an agreement's edit form is named by its id
+PERSPECTIVE = "perspective"  # each form's perspective choice: field_id(form, PERSPECTIVE)
 
-
-def field_id(form: str, name: str) -> str:
-    """Input ids are unique across the card: each form (``note``, ``new``, an agreement id)
-    prefixes its own."""
-    return f"{form}.{name}"
-
-
-NOTE_PERSPECTIVE = field_id("note", "perspective")
+NOTE_PERSPECTIVE = field_id("note", PERSPECTIVE)
 NOTE_TEXT = field_id("note", "text")
 FINISH_CONFIDENTIALITY = field_id("finish", "confidentiality")
 FINISH_NEXT_FOLLOW_UP = field_id("finish", "next_follow_up")
@@ -78,11 +73,14 @@ def live_card(
     success: bool = False,
     values: dict[str, Any] | None = None,
     editing: str | None = None,
+    ask_no_goals: bool = False,
 ) -> Card:
     """``values`` (what the presser typed into a refused form) are put back into that form;
-    ``editing`` opens that agreement's edit form on the presser's own view. The shared card
-    (``viewer=None``) in a chat where others read along, and the view of anyone who does not
-    take part (or has left), carry no content: ``outsider_card``."""
+    ``editing`` opens that agreement's edit form on the presser's own view; ``ask_no_goals``
+    (finishing a MUS or LUS without agreements was refused) offers, right below the refusal,
+    to finish with "Ingen udviklingsmål i år". The shared card (``viewer=None``) in a chat
+    where others read along, and the view of anyone who does not take part (or has left),
+    carry no content: ``outsider_card``."""
     person = conversation.participant(viewer) if viewer else None
     if (viewer is None and conversation.onlookers) or (
         viewer is not None and (person is None or person.left)
@@ -121,11 +119,16 @@ def live_card(
     previous_at = len(body)  # "opfølgning fra sidst", at the first question
     body += _keywords(conversation, texts, data, participant_view)
     notes = [n for n in conversation.notes if n.perspective_id == perspective.id]
+    facts_of = _facts_of(conversation, concept, texts)
     if not closed:
         body.append(subheading(texts.get("live.notes", perspective=perspective.name)))
     lists_at = len(body)  # the notes, then the agreements
-    if participant_view and viewer is not None and editing:
-        body += _edit_form(conversation, concept, texts, data, editing, typed)
+    edit_form = (
+        _edit_form(conversation, concept, texts, data, editing, typed)
+        if participant_view and viewer is not None and editing
+        else []
+    )
+    body += edit_form
 
     actions: list[Element] = []
     if leads:
@@ -149,10 +152,9 @@ def live_card(
         if conversation.setup.variant == "puslespil":
             actions.append(_goto(items, position, texts, data))
     if participant_view:
-        actions.append(_note_form(concept, texts, data, perspective.id, typed))
-        inputs = _agreement_inputs(
-            concept, texts, NEW_FORM, perspective.id, None, typed, conversation
-        )
+        actions.append(_note_form(conversation, concept, texts, data, perspective.id, typed))
+    if participant_view and not edit_form:  # while one is edited, adding waits (card size)
+        inputs = _agreement_form(conversation, concept, texts, NEW_FORM, perspective.id, typed)
         save = execute(
             texts.get("live.save"), verbs.AGREEMENT_ADD, {**data, verbs.DATA_FORM: NEW_FORM}
         )
@@ -174,6 +176,8 @@ def live_card(
         }
     if message:  # again beside the buttons, where the person pressed
         body.append(notice(message, error=not success) | {"id": "notice-below"})
+    if ask_no_goals and leads:
+        body.append(_no_goals(texts, data, typed))
     result = card(body, actions, **extra)
     # What people wrote goes in last, measured, sharing the room the rest leaves: the last
     # plan's agreements (at the first question) a third of it, the newest notes half of what
@@ -181,11 +185,13 @@ def live_card(
     room = CARD_BUDGET - size(result)
     previous: list[Element] = []
     if position == 0 and not closed:
-        previous = previous_section(conversation, texts, budget=min(room // 3, PREVIOUS_ROOM))
+        previous = previous_section(
+            conversation, concept, texts, budget=min(room // 3, PREVIOUS_ROOM)
+        )
         room -= added(previous)
     lists = _notes(notes, texts, min(room // 2, NOTES_ROOM)) if not closed else []
     room -= added(lists)
-    lists += _agreements(conversation, texts, data, participant_view, room)
+    lists += _agreements(conversation, texts, data, participant_view, room, facts_of)
     body[lists_at:lists_at] = lists
     body[previous_at:previous_at] = previous
     return result
@@ -271,28 +277,19 @@ def _keywords(
     return out
 
 
-def _agreement_facts(agreement: Agreement, texts: Texts) -> Element:
-    pairs = [(texts.get("field.what"), plain(agreement.what))]
-    for field, value in (
-        ("when", agreement.when),
-        ("who", agreement.who),
-        ("responsible", agreement.responsible),
-        ("follow_up", _date(agreement.follow_up, texts)),
-        ("value", agreement.value),
-    ):
-        if value:
-            pairs.append(
-                (texts.get(f"field.{field}"), plain(value) if field != "follow_up" else value)
-            )
-    return facts(pairs)
-
-
-def _date(value: str, texts: Texts) -> str:
-    return safe_date(texts.date(date.fromisoformat(value))) if value else ""
+def _facts_of(
+    conversation: Conversation, concept: Concept, texts: Texts
+) -> Callable[[Agreement], Element]:
+    return lambda agreement: agreement_facts(conversation, concept, agreement, texts)
 
 
 def _agreements(
-    conversation: Conversation, texts: Texts, data: dict[str, Any], active: bool, budget: int
+    conversation: Conversation,
+    texts: Texts,
+    data: dict[str, Any],
+    active: bool,
+    budget: int,
+    facts_of: Callable[[Agreement], Element],
 ) -> list[Element]:
     """The newest agreements (at most ``MAX_SHOWN_AGREEMENTS``, and only as many as fit in
     ``budget`` bytes, measured), newest last, each with "Redigér" and "Fjern" for participants;
@@ -303,7 +300,9 @@ def _agreements(
         return [*out, text(texts.get("live.no_agreements"), isSubtle=True)]
     newest = conversation.agreements[-MAX_SHOWN_AGREEMENTS:]
     budget -= added(out) + 600  # room for the "… and N more" line and its button
-    shown = fitting((agreement_item(a, texts, data, active) for a in reversed(newest)), budget)
+    shown = fitting(
+        (agreement_item(a, texts, data, active, facts_of) for a in reversed(newest)), budget
+    )
     hidden = len(conversation.agreements) - len(shown)
     if hidden > 0:
         out.append(text(texts.get("live.more_agreements", count=hidden), isSubtle=True))
@@ -316,10 +315,15 @@ def _agreements(
 
 
 def agreement_item(
-    agreement: Agreement, texts: Texts, data: dict[str, Any], active: bool
+    agreement: Agreement,
+    texts: Texts,
+    data: dict[str, Any],
+    active: bool,
+    facts_of: Callable[[Agreement], Element],
 ) -> Element:
-    """One agreement as a block, with "Redigér" and "Fjern" when ``active``."""
-    items: list[Element] = [_agreement_facts(agreement, texts)]
+    """One agreement as a block (its fields as ``facts_of`` shows them), with "Redigér" and
+    "Fjern" when ``active``."""
+    items: list[Element] = [facts_of(agreement)]
     if active:
         target = {**data, verbs.DATA_AGREEMENT: agreement.id}
         items.append(
@@ -361,8 +365,8 @@ def _edit_form(
     agreement = next((a for a in conversation.agreements if a.id == agreement_id), None)
     if agreement is None:
         return []
-    inputs = _agreement_inputs(
-        concept, texts, agreement.id, agreement.perspective_id, agreement, typed, conversation
+    inputs = _agreement_form(
+        conversation, concept, texts, agreement.id, agreement.perspective_id, typed, agreement
     )
     target = {**data, verbs.DATA_AGREEMENT: agreement.id, verbs.DATA_FORM: agreement.id}
     save = execute(texts.get("live.save"), verbs.AGREEMENT_EDIT, target, style="positive")
@@ -380,18 +384,26 @@ def _edit_form(
     ]
 
 
-def _perspective_choice(concept: Concept, texts: Texts, input_id: str, selected: str) -> Element:
+def _perspective_choice(
+    conversation: Conversation, concept: Concept, texts: Texts, input_id: str, selected: str
+) -> Element:
+    perspectives = concept.perspectives_for(conversation.kind)
     return {
         "type": "Input.ChoiceSet",
         "id": input_id,
         "label": texts.get("field.perspective"),
         "value": selected,
-        "choices": [{"title": p.name, "value": p.id} for p in concept.perspectives],
+        "choices": [{"title": p.name, "value": p.id} for p in perspectives],
     }
 
 
 def _note_form(
-    concept: Concept, texts: Texts, data: dict[str, Any], perspective_id: str, typed: dict[str, str]
+    conversation: Conversation,
+    concept: Concept,
+    texts: Texts,
+    data: dict[str, Any],
+    perspective_id: str,
+    typed: dict[str, str],
 ) -> Element:
     note: Element = {
         "type": "Input.Text",
@@ -405,7 +417,7 @@ def _note_form(
     if typed.get(NOTE_TEXT):
         note["value"] = typed[NOTE_TEXT]
     body = [
-        _perspective_choice(concept, texts, NOTE_PERSPECTIVE, perspective_id),
+        _perspective_choice(conversation, concept, texts, NOTE_PERSPECTIVE, perspective_id),
         note,
     ]
     return {
@@ -415,80 +427,43 @@ def _note_form(
     }
 
 
-def _agreement_inputs(
+def _agreement_form(
+    conversation: Conversation,
     concept: Concept,
     texts: Texts,
     form: str,
     perspective_id: str,
-    agreement: Agreement | None,
     typed: dict[str, str],
-    conversation: Conversation,
+    agreement: Agreement | None = None,
 ) -> list[Element]:
-    """The inputs of one agreement form (``new``, or an agreement's id), prefilled from what was
-    typed, else from the agreement."""
-
-    def value(name: str) -> dict[str, str]:
-        current = typed.get(field_id(form, name)) or (
-            getattr(agreement, name, "") if agreement else ""
-        )
-        return {"value": current} if current else {}
-
-    labels = {"follow_up": texts.get("live.follow_up_hint"), "value": texts.get("live.value_hint")}
-    body: list[Element] = [
-        _perspective_choice(
-            concept,
-            texts,
-            field_id(form, "perspective"),
-            typed.get(field_id(form, "perspective")) or perspective_id,
-        )
+    """The perspective, then the concept's fields (``cards.fields``)."""
+    choice_id = field_id(form, PERSPECTIVE)
+    selected = typed.get(choice_id) or perspective_id
+    return [
+        _perspective_choice(conversation, concept, texts, choice_id, selected),
+        *agreement_inputs(conversation, concept, texts, form, agreement, typed),
     ]
-    for name in AGREEMENT_INPUTS:
-        if name == "responsible":
-            input_id = field_id(form, name)
-            body.append(
-                _responsible_choice(
-                    conversation.participants, texts, input_id, typed.get(input_id, ""), agreement
-                )
-            )
-            continue
-        element: Element = {
-            "type": "Input.Date" if name == "follow_up" else "Input.Text",
-            "id": field_id(form, name),
-            "label": labels.get(name, texts.get(f"field.{name}")),
-            **value(name),
-        }
-        if name == "what":
-            element.update(
-                isRequired=True,
-                errorMessage=texts.get("field.what"),
-                isMultiline=True,
-                maxLength=500,
-            )
-        elif name != "follow_up":
-            element["maxLength"] = 500 if name == "value" else 200
-        body.append(element)
-    return body
 
 
-def _responsible_choice(
-    people: tuple[Participant, ...],
-    texts: Texts,
-    input_id: str,
-    typed: str,
-    agreement: Agreement | None,
-) -> Element:
-    """The person responsible, picked among the participants (the reminder goes to them)."""
-    element: Element = {
-        "type": "Input.ChoiceSet",
-        "id": input_id,
-        "label": texts.get("field.responsible"),
-        "style": "compact",
-        "choices": [{"title": short(p.name) or p.user_id, "value": p.user_id} for p in people],
+def _no_goals(texts: Texts, data: dict[str, Any], typed: dict[str, str]) -> Element:
+    """ "Ingen udviklingsmål i år": finish anyway, with what was typed into the finish form."""
+    finish = {
+        **data,
+        verbs.DATA_NO_GOALS: True,
+        FINISH_CONFIDENTIALITY: typed.get(FINISH_CONFIDENTIALITY, ""),
+        FINISH_NEXT_FOLLOW_UP: typed.get(FINISH_NEXT_FOLLOW_UP, ""),
     }
-    chosen = typed or (agreement.responsible_id if agreement else "")
-    if chosen:
-        element["value"] = chosen
-    return element
+    button = execute(
+        texts.get("live.no_goals_confirm"), verbs.LIVE_FINISH, finish, style="destructive"
+    )
+    return {
+        "type": "Container",
+        "id": "no-goals",
+        "items": [
+            text(texts.get("live.no_goals_hint"), isSubtle=True),
+            {"type": "ActionSet", "actions": [button]},
+        ],
+    }
 
 
 def _finish_form(texts: Texts, data: dict[str, Any], typed: dict[str, str]) -> Element:

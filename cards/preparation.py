@@ -14,10 +14,12 @@ It is built to fit on about two screens of a Teams card (about 500 px wide), in 
    - **the form** (they have not chosen yet, or they pressed "Ret", or a press was refused): the 33
      keywords as ``Input.Toggle`` in two columns, each as wide as its longest word needs, so that
      no keyword is broken inside a word (exactly three are required; the server counts), and
-     private notes per perspective, with "Gem mine stikord";
-   - **the summary** (they have chosen): "Dine stikord: A, B, C", whether private notes are
-     saved (never the notes themselves), the questions folded away, and "Ret" (``prep.edit``),
-     which answers with the form again, filled in;
+     private notes per perspective, with "Gem mine stikord"; with a concept without keywords,
+     the private notes and "Jeg er forberedt" (the same verb, no keywords);
+   - **the summary** (they have chosen, or said they are prepared): "Dine stikord: A, B, C"
+     (or "Du er forberedt"), whether private notes are saved (never the notes themselves), the
+     questions folded away, and "Ret" (``prep.edit``), which answers with the form again,
+     filled in;
    - **locked** once the conversation has started: their keywords and no inputs.
 
 A ``message`` (a refusal or a confirmation) is shown twice: on top, and as the last body element
@@ -145,8 +147,9 @@ def preparation_card(
     actions: list[Element] = []
     data = {verbs.DATA_CONVERSATION: conversation.id}
     if viewer is not None and form:
-        body += _inputs(concept, texts, viewer, values)
-        actions.append(execute(texts.get("prep.save"), verbs.PREP_KEYWORDS, data, style="positive"))
+        body += _inputs(conversation, concept, texts, viewer, values)
+        save = texts.get("prep.save") if concept.uses_keywords else texts.get("prep.ready")
+        actions.append(execute(save, verbs.PREP_KEYWORDS, data, style="positive"))
     elif viewer is not None and summary:
         body += _summary(texts, viewer)
         actions.append(execute(texts.get("prep.edit"), verbs.PREP_EDIT, data))
@@ -159,7 +162,7 @@ def preparation_card(
         body.append(notice(message, error=not success, element_id=NOTICE_BOTTOM))
     result = card(body, actions)
     room = CARD_BUDGET - size(result)
-    body[previous_at:previous_at] = previous_section(conversation, texts, budget=room)
+    body[previous_at:previous_at] = previous_section(conversation, concept, texts, budget=room)
     return result
 
 
@@ -216,7 +219,7 @@ def _hidden(element_id: str, items: list[Element]) -> Element:
 def _questions(conversation: Conversation, concept: Concept, texts: Texts) -> list[Element]:
     items = agenda(conversation, concept)
     out: list[Element] = [subheading(texts.get("prep.questions"))]
-    for perspective in concept.perspectives:
+    for perspective in concept.perspectives_for(conversation.kind):
         out.append(text(perspective_title(perspective), weight="Bolder"))
         for item in items:
             if item.perspective_id == perspective.id and not item.extra:
@@ -238,16 +241,15 @@ def _shared_keywords(conversation: Conversation, texts: Texts) -> list[Element]:
 
 def _summary(texts: Texts, viewer: Participant) -> list[Element]:
     notes = "prep.notes_saved" if any(viewer.prep_notes.values()) else "prep.no_notes"
+    if viewer.keywords:
+        done = texts.get("prep.your_keywords", keywords=", ".join(viewer.keywords))
+        hint = texts.get("prep.edit_hint")
+    else:  # a concept without keywords: they said they are prepared
+        done, hint = texts.get("prep.you_are_ready"), texts.get("prep.edit_hint_ready")
     return [
-        text(
-            texts.get("prep.your_keywords", keywords=", ".join(viewer.keywords)),
-            size="Medium",
-            weight="Bolder",
-            separator=True,
-            spacing="Large",
-        ),
+        text(done, size="Medium", weight="Bolder", separator=True, spacing="Large"),
         text(texts.get(notes), spacing="Small"),
-        text(texts.get("prep.edit_hint"), isSubtle=True, spacing="Small"),
+        text(hint, isSubtle=True, spacing="Small"),
     ]
 
 
@@ -265,6 +267,39 @@ def _chosen_on_card(values: dict[str, Any]) -> set[str]:
 
 
 def _inputs(
+    conversation: Conversation,
+    concept: Concept,
+    texts: Texts,
+    viewer: Participant,
+    values: dict[str, Any] | None,
+) -> list[Element]:
+    out = (
+        _keyword_inputs(concept, texts, viewer, values)
+        if concept.uses_keywords
+        else [
+            text(texts.get("prep.ready_intro"), weight="Bolder", separator=True, spacing="Medium")
+        ]
+    )
+    for perspective in concept.perspectives_for(conversation.kind):
+        name = note_input(perspective.id)
+        note = viewer.prep_notes.get(perspective.id, "")
+        if values is not None:
+            note = values.get(name, note)
+        element: Element = {
+            "type": "Input.Text",
+            "id": name,
+            "label": texts.get("prep.notes", perspective=perspective.name),
+            "placeholder": texts.get("prep.notes_hint"),
+            "isMultiline": True,
+            "maxLength": 2000,
+        }
+        if isinstance(note, str) and note:
+            element["value"] = visible(note)
+        out.append(element)
+    return out
+
+
+def _keyword_inputs(
     concept: Concept, texts: Texts, viewer: Participant, values: dict[str, Any] | None
 ) -> list[Element]:
     chosen = _chosen_on_card(values) if values is not None else set(viewer.keywords)
@@ -287,24 +322,7 @@ def _inputs(
         ]
         longest = max(len(word) for keyword in keywords for word in _BREAKS.split(keyword))
         columns.append({"type": "Column", "width": longest + _CHECKBOX_CHARS, "items": toggles})
-    out: list[Element] = [
+    return [
         text(texts.get("prep.keywords"), weight="Bolder", separator=True, spacing="Medium"),
         {"type": "ColumnSet", "columns": columns, "spacing": "Small"},
     ]
-    for perspective in concept.perspectives:
-        name = note_input(perspective.id)
-        note = viewer.prep_notes.get(perspective.id, "")
-        if values is not None:
-            note = values.get(name, note)
-        element: Element = {
-            "type": "Input.Text",
-            "id": name,
-            "label": texts.get("prep.notes", perspective=perspective.name),
-            "placeholder": texts.get("prep.notes_hint"),
-            "isMultiline": True,
-            "maxLength": 2000,
-        }
-        if isinstance(note, str) and note:
-            element["value"] = visible(note)
-        out.append(element)
-    return out

@@ -28,15 +28,19 @@ from cards.common import (
     subheading,
     text,
 )
+from cards.fields import title
 from cards.paging import page
 from cards.texts import Texts
+from dialogs.concept import FOLLOW_UP, RESPONSIBLE, WHAT, Concept
 from dialogs.conversation import Agreement, Conversation, PreviousPlan
 
 SHOWN = 8  # on the preparation and live cards; "Vis alle aftaler fra sidst" shows every one
 PART_SIZE = 20  # on the paged card
 
 
-def previous_section(conversation: Conversation, texts: Texts, *, budget: int) -> list[Element]:
+def previous_section(
+    conversation: Conversation, concept: Concept, texts: Texts, *, budget: int
+) -> list[Element]:
     """The section, within ``budget`` bytes (its title, the plan's date and the count of what
     does not fit are always there)."""
     previous = conversation.previous
@@ -50,7 +54,7 @@ def previous_section(conversation: Conversation, texts: Texts, *, budget: int) -
     room = budget - size(out) - size(summary) - 8
     done = _done(previous)
     first = previous.agreements[:SHOWN]
-    shown = fitting((_item(a, a.id in done, texts) for a in first), room)
+    shown = fitting((_item(concept, a, a.id in done, texts) for a in first), room)
     out += shown
     if len(shown) < count:
         out += _summary(conversation, texts, count - len(shown), count)
@@ -58,7 +62,12 @@ def previous_section(conversation: Conversation, texts: Texts, *, budget: int) -
 
 
 def previous_card(
-    conversation: Conversation, texts: Texts, *, start: int = 0, message: str | None = None
+    conversation: Conversation,
+    concept: Concept,
+    texts: Texts,
+    *,
+    start: int = 0,
+    message: str | None = None,
 ) -> Card:
     """Every agreement of the last plan, up to ``PART_SIZE`` at a time from ``start``."""
     previous = conversation.previous
@@ -83,7 +92,7 @@ def previous_card(
     part = page(
         count,
         start,
-        lambda i: _item(agreements[i], agreements[i].id in done, texts),
+        lambda i: _item(concept, agreements[i], agreements[i].id in done, texts),
         most=PART_SIZE,
         budget=budget,
     )
@@ -127,13 +136,16 @@ def _done(previous: PreviousPlan) -> set[str]:
     return {f.agreement_id for f in previous.follow_ups if f.done_at}
 
 
-def _item(agreement: Agreement, done: bool, texts: Texts) -> Element:
-    pairs = [(texts.get("field.what"), plain(agreement.what))]
+def _item(concept: Concept, agreement: Agreement, done: bool, texts: Texts) -> Element:
+    """What was agreed, who was responsible and when it was to be followed up (the fields the
+    bot acts on, under the concept's labels: the last plan's other fields may be another
+    concept's), and whether it was done."""
+    pairs = [(title(concept, WHAT, texts), plain(agreement.what))]
     if agreement.responsible:
-        pairs.append((texts.get("field.responsible"), plain(agreement.responsible)))
+        pairs.append((title(concept, RESPONSIBLE, texts), plain(agreement.responsible)))
     if agreement.follow_up:
         follow_up = safe_date(texts.date(date.fromisoformat(agreement.follow_up)))
-        pairs.append((texts.get("field.follow_up"), follow_up))
+        pairs.append((title(concept, FOLLOW_UP, texts), follow_up))
     status = texts.get("previous.done" if done else "previous.open")
     pairs.append((texts.get("previous.status"), status))
     return {"type": "Container", "style": "emphasis", "spacing": "Small", "items": [facts(pairs)]}

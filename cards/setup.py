@@ -135,7 +135,7 @@ def setup_card(
         )
     )
     body += _wording(concept, texts, kind, current)
-    body += _extras(concept, texts, current)
+    body += _extras(concept, texts, kind, current)
     if message:  # again right above the button, where the leader pressed
         body.append(notice(message, element_id="notice-below"))
     data = {verbs.DATA_CONVERSATION: conversation.id if conversation else "", verbs.DATA_KIND: kind}
@@ -247,14 +247,17 @@ def _participants(
 def _wording(concept: Concept, texts: Texts, kind: str, current: dict[str, Any]) -> list[Element]:
     form = concept.kind(kind).form if kind in concept.kinds else "du"
     items: list[Element] = [text(texts.get("setup.wording_hint"), isSubtle=True)]
-    for perspective in concept.perspectives:
+    numbers = {q.id: n for n, q in enumerate(concept.questions_for(kind), start=1)}
+    for perspective in concept.perspectives_for(kind):
         items.append(text(perspective_title(perspective), weight="Bolder"))
         for q in perspective.questions:
+            if q.id not in numbers:
+                continue
             items.append(
                 _input(
                     "Input.Text",
                     wording_input(q.id),
-                    f"{q.number}. {q.text(form)}",
+                    f"{numbers[q.id]}. {q.text(form)}",
                     current,
                     placeholder=q.text(form),
                     maxLength=500,
@@ -263,9 +266,9 @@ def _wording(concept: Concept, texts: Texts, kind: str, current: dict[str, Any])
     return _toggled("wording", texts.get("setup.wording_toggle"), items)
 
 
-def _extras(concept: Concept, texts: Texts, current: dict[str, Any]) -> list[Element]:
+def _extras(concept: Concept, texts: Texts, kind: str, current: dict[str, Any]) -> list[Element]:
     items: list[Element] = []
-    choices = [_choice(p.name, p.id) for p in concept.perspectives]
+    choices = [_choice(p.name, p.id) for p in concept.perspectives_for(kind)]
     for n in range(1, EXTRA_SLOTS + 1):
         pid, tid = extra_inputs(n)
         items.append(_choice_set(pid, texts.get("setup.extra_perspective", n=n), choices, current))

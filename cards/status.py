@@ -1,7 +1,10 @@
 """The leader's status card in the group chat, and the card that tells everyone the keywords.
 
-The status card shows who has prepared, who has not and who could not be reached (with what to
-do); never anyone's private notes. Its buttons work only for the leader (checked by the server).
+The status card shows who has prepared (chosen keywords, or with a concept without keywords,
+pressed "Jeg er forberedt"), who has not and who could not be reached (with what to do); never
+anyone's private notes. Once the conversation is closed it shows how far the plan's approval has
+come (names only where no onlookers read along). Its buttons work only for the leader (checked
+by the server).
 """
 
 from __future__ import annotations
@@ -11,12 +14,15 @@ from collections.abc import Mapping
 from cards import verbs
 from cards.common import Card, Element, card, execute, facts, heading, notice, plain, text
 from cards.people import form, when
+from cards.plan import approval_status
 from cards.texts import Texts
+from dialogs.concept import Concept
 from dialogs.conversation import Conversation
 
 
 def status_card(
     conversation: Conversation,
+    concept: Concept,
     texts: Texts,
     *,
     message: str | None = None,
@@ -45,21 +51,30 @@ def status_card(
         ),
     ]
     done = sum(p.prepared for p in conversation.participants)
-    body.append(
-        text(
-            texts.get("status.count", done=done, total=len(conversation.participants)),
-            weight="Bolder",
-        )
+    total = len(conversation.participants)
+    # With keywords, being prepared is having chosen them; without, saying so.
+    keywords = concept.uses_keywords
+    tally = (
+        texts.get("status.count", done=done, total=total)
+        if keywords
+        else texts.get("status.count_ready", done=done, total=total)
     )
+    body.append(text(tally, weight="Bolder"))
     for p in conversation.participants:
         name = plain(p.name)
-        if p.prepared:
+        if p.prepared and keywords:
             line = texts.get("status.prepared", name=name)
+        elif p.prepared:
+            line = texts.get("status.prepared_ready", name=name)
         elif p.user_id in unreachable:
             line = texts.get("status.unreachable", name=name)
-        else:
+        elif keywords:
             line = texts.get("status.pending", name=name)
+        else:
+            line = texts.get("status.pending_ready", name=name)
         body.append(text(line, spacing="Small"))
+    if conversation.phase == "closed":
+        body += approval_status(conversation, texts, with_names=conversation.private)
     if conversation.onlookers:
         count = len(conversation.onlookers)
         body.append(text(texts.get("status.onlookers", count=count), isSubtle=True))
@@ -68,7 +83,8 @@ def status_card(
     if message:
         body.append(notice(message, error=not success) | {"id": "notice-below"})
     if ask_start and conversation.phase == "preparation":
-        body.append(text(texts.get("start.wait"), isSubtle=True))
+        wait = texts.get("start.wait") if keywords else texts.get("start.wait_ready")
+        body.append(text(wait, isSubtle=True))
         actions.append(
             execute(
                 texts.get("start.anyway"),
@@ -84,9 +100,10 @@ def status_card(
             execute(texts.get("status.show_live"), verbs.LIVE_START, data, style="positive")
         )
     if conversation.phase == "preparation":
+        actions.append(execute(texts.get("status.remind"), verbs.PREP_REMIND, data))
+        if concept.uses_keywords:
+            actions.append(execute(texts.get("status.share"), verbs.PREP_SHARE, data))
         actions += [
-            execute(texts.get("status.remind"), verbs.PREP_REMIND, data),
-            execute(texts.get("status.share"), verbs.PREP_SHARE, data),
             execute(
                 texts.get("status.edit"),
                 verbs.SETUP_OPEN,

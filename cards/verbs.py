@@ -32,6 +32,8 @@ PREVIOUS_SHOW: Final = "previous.show"
 LIVE_FINISH: Final = "live.finish"
 PLAN_GENERATE: Final = "plan.generate"
 PLAN_LINK: Final = "plan.link"
+PLAN_APPROVE: Final = "plan.approve"
+PLAN_COMMENT: Final = "plan.comment"
 FOLLOWUP_DONE: Final = "followup.done"
 FOLLOWUP_MOVE: Final = "followup.move"
 
@@ -48,3 +50,5 @@ DATA_FORCE: Final = "force"
 DATA_FROM: Final = "from"
 DATA_RETRY_OF: Final = "retry_of"  # the first press's activity id, on a "Prøv igen" button
 DATA_COPY: Final = "copy"  # which posting of the live card a press came from
+DATA_NO_GOALS: Final = "no_goals"  # finishing a MUS or LUS without agreements was confirmed
+DATA_VERSION: Final = "version"  # the version of the plan a card shows

@@ -1,7 +1,8 @@
 """The ordered list of questions a conversation steps through.
 
-The nine questions of the concept come first, perspective by perspective (Adfærd first), in the
-kind's form (du or I) unless the leader reworded them; the workplace's extra questions follow.
+The concept's questions for the conversation's kind come first (for Albertslund the nine, for
+every kind), perspective by perspective (Adfærd first), in the kind's form (du or I) unless the
+leader reworded them, numbered 1..n for that kind; the workplace's extra questions follow.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ def agenda(conversation: Conversation, concept: Concept) -> tuple[AgendaItem, ..
     setup = conversation.setup
     form = concept.kind(setup.kind).form
     items = [
-        AgendaItem(q.id, q.perspective_id, setup.wording.get(q.id) or q.text(form), q.number)
-        for q in concept.questions
+        AgendaItem(q.id, q.perspective_id, setup.wording.get(q.id) or q.text(form), number)
+        for number, q in enumerate(concept.questions_for(setup.kind), start=1)
     ]
     for extra in setup.extra_questions:
         items.append(

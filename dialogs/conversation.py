@@ -1,4 +1,4 @@
-"""The conversation aggregate: one MUS, LUS or GRUS from setup to the closed development plan.
+"""The conversation aggregate: one MUS, LUS or GRUS from setup to the approved development plan.
 
 All types are frozen dataclasses holding only JSON-friendly values (str, int, bool, tuples,
 string-keyed dicts), so ``dialogs.serialization`` can store them as versioned JSON. Transitions
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 Phase = Literal["setup", "preparation", "live", "closed"]
 Role = Literal["leader", "co_facilitator", "participant"]
@@ -45,7 +45,9 @@ class Participant:
 
     @property
     def prepared(self) -> bool:
-        return len(self.keywords) == 3
+        """Chose their keywords, or (with a concept without keywords) pressed "Jeg er
+        forberedt"; both set ``prepared_at``."""
+        return bool(self.keywords) or self.prepared_at is not None
 
     def is_person(self, person: Person) -> bool:
         """Whether ``person`` (as Teams names them) is this participant, by Teams or Entra id."""
@@ -96,20 +98,41 @@ class Note:
 
 @dataclass(frozen=True)
 class Agreement:
-    """A concrete agreement of the development plan: what, when, who; who is responsible; follow-up."""
+    """An agreement of the development plan (a development goal), with the fields the concept
+    declares (``dialogs.concept.AgreementField``).
+
+    The fields the bot acts on are attributes: ``what`` (its headline), who is ``responsible``
+    (a name; ``responsible_id`` when it is a participant, who gets the follow-up reminder), the
+    ``follow_up`` date, ``member_id`` (in a GRUS: the member whose own development goal it is;
+    "" for the group's) and ``shared_with`` (with whom it may be shared: the plan's
+    confidentiality section lists it). Every other field the concept declares is in ``details``
+    by its id (a date as ISO text, a participant by their id); ``when``, ``who`` and ``value``
+    (Albertslund's) read from there."""
 
     id: str
     perspective_id: str
     what: str
-    when: str
-    who: str
     responsible: str
     follow_up: str
-    value: str
     author_id: str
     created_at: str
     updated_at: str
     responsible_id: str = ""
+    details: dict[str, str] = field(default_factory=dict)
+    member_id: str = ""
+    shared_with: str = ""
+
+    @property
+    def when(self) -> str:
+        return self.details.get("when", "")
+
+    @property
+    def who(self) -> str:
+        return self.details.get("who", "")
+
+    @property
+    def value(self) -> str:
+        return self.details.get("value", "")
 
 
 @dataclass(frozen=True)
@@ -128,6 +151,16 @@ class Approval:
 
     user_id: str
     version: int
+    at: str
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A participant's short comment on one version of the plan, sent to the leader."""
+
+    user_id: str
+    version: int
+    text: str
     at: str
 
 
@@ -184,6 +217,10 @@ class Conversation:
     previous: PreviousPlan | None = None
     plan_version: int = 0  # the newest version of the development plan written (0: none yet)
     approvals: tuple[Approval, ...] = ()  # of every version, kept with it
+    no_goals: bool = False  # finished without agreements: the leader confirmed "no goals this year"
+    comments: tuple[Comment, ...] = ()  # on every version, kept with it
+    plan_written_at: str = ""  # when the newest version was written
+    approval_reminded: int = 0  # the newest version the leader was reminded to get approved
     processed: tuple[str, ...] = ()
     schema_version: int = SCHEMA_VERSION
 
@@ -198,6 +235,31 @@ class Conversation:
             return False
         approved = {a.user_id for a in self.approvals if a.version == self.plan_version}
         return all(p.user_id in approved for p in self.participants if not p.left)
+
+    def approvals_of(self, version: int) -> tuple[Approval, ...]:
+        return tuple(a for a in self.approvals if a.version == version)
+
+    def awaiting_approval(self, version: int | None = None) -> tuple[Participant, ...]:
+        """Who has not approved the plan's newest version (or ``version``) yet, of those who
+        have not left."""
+        wanted = self.plan_version if version is None else version
+        approved = {a.user_id for a in self.approvals if a.version == wanted}
+        return tuple(p for p in self.participants if not p.left and p.user_id not in approved)
+
+    def unanswered(self) -> tuple[Participant, ...]:
+        """Who has neither approved nor commented on the newest version."""
+        commented = {c.user_id for c in self.comments if c.version == self.plan_version}
+        return tuple(p for p in self.awaiting_approval() if p.user_id not in commented)
+
+    def own_goals(self, member_id: str) -> tuple[Agreement, ...]:
+        """The agreements that are ``member_id``'s own development goals (in a GRUS)."""
+        return tuple(a for a in self.agreements if member_id and a.member_id == member_id)
+
+    @property
+    def members_with_goals(self) -> tuple[Participant, ...]:
+        """The participants with own development goals, in the participants' order."""
+        owners = {a.member_id for a in self.agreements if a.member_id}
+        return tuple(p for p in self.participants if p.user_id in owners)
 
     @property
     def leader(self) -> Participant:

@@ -54,3 +54,22 @@ class ConversationFinished(Effect):
 @dataclass(frozen=True)
 class UpdateStatusCard(Effect):
     """The preparation status changed: edit the status card where it is shown."""
+
+
+@dataclass(frozen=True)
+class PlanApproved(Effect):
+    """``user_id`` approved ``version``; ``everyone``: with that, everyone has. The plan's
+    documents of that version show it on their first page from now on."""
+
+    version: int
+    user_id: str
+    everyone: bool = False
+
+
+@dataclass(frozen=True)
+class SendComment(Effect):
+    """Deliver a participant's comment on ``version`` of the plan to the leader's 1:1 chat."""
+
+    user_id: str
+    version: int
+    text: str

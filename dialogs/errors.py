@@ -89,7 +89,9 @@ class TooSoon(DomainError):
 
 
 class Unprepared(DomainError):
-    """Starting while ``params['count']`` people have not chosen keywords: ask first."""
+    """Starting while ``params['count']`` people have not prepared (chosen keywords, or with a
+    concept without keywords, said they are prepared: ``params['keywords']`` says which): ask
+    first."""
 
     code = "unprepared"
 
@@ -98,3 +100,16 @@ class AlreadyDone(DomainError):
     """The follow-up was already reminded today or completed; nothing to do."""
 
     code = "already_done"
+
+
+class NoGoals(DomainError):
+    """Finishing a MUS or LUS (``params['kind']``) without any agreement: it ends in a plan, so
+    the leader confirms "Ingen udviklingsmål i år" first."""
+
+    code = "no_goals"
+
+
+class StalePlan(DomainError):
+    """The press was about an older version of the plan; ``params['version']`` is the newest."""
+
+    code = "stale_plan"

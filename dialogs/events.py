@@ -107,6 +107,12 @@ class AddNote(Event):
 
 @dataclass(frozen=True)
 class AgreementFields:
+    """What a person typed into an agreement's form, by the concept's field ids: ``what``,
+    ``responsible`` (a participant's id, or a name), ``follow_up`` (ISO date), ``member`` (a
+    GRUS member's id), ``shared_with``, Albertslund's ``when``, ``who`` and ``value``, and any
+    other field the concept declares in ``more``. The transition keeps only the fields the
+    concept declares for the conversation's kind."""
+
     perspective_id: str
     what: str
     when: str = ""
@@ -114,6 +120,28 @@ class AgreementFields:
     responsible: str = ""
     follow_up: str = ""
     value: str = ""
+    member: str = ""
+    shared_with: str = ""
+    more: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_values(cls, perspective_id: str, values: dict[str, str]) -> AgreementFields:
+        """From a card's inputs, field id -> what was typed."""
+        rest = dict(values)
+        return cls(perspective_id=perspective_id, what=rest.pop("what", ""), more=rest)
+
+    def values(self) -> dict[str, str]:
+        """Every field id -> its raw value (the ones not given are "")."""
+        named = {
+            "when": self.when,
+            "who": self.who,
+            "responsible": self.responsible,
+            "follow_up": self.follow_up,
+            "value": self.value,
+            "member": self.member,
+            "shared_with": self.shared_with,
+        }
+        return {**{k: v for k, v in named.items() if v}, **self.more, "what": self.what}
 
 
 @dataclass(frozen=True)
@@ -155,10 +183,48 @@ FOLLOW_UP_EVENTS = (ClaimReminder, CompleteFollowUp, MoveFollowUp)
 
 
 @dataclass(frozen=True)
+class PlanWritten(Event):
+    """The bot stored ``version`` of the development plan (the domain learns each version after
+    its document is stored): that version is now the one to approve."""
+
+    version: int
+
+
+@dataclass(frozen=True)
+class ApprovePlan(Event):
+    """A participant approves ``version`` of the plan (the one on the card they pressed)."""
+
+    version: int
+
+
+@dataclass(frozen=True)
+class CommentOnPlan(Event):
+    """A participant's short comment on ``version`` of the plan, for the leader."""
+
+    version: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ClaimApprovalReminder(Event):
+    """One bot instance claims reminding the leader on ``day``, once, that ``version`` is not
+    approved (a week after it was written)."""
+
+    version: int
+    day: str
+
+
+PLAN_EVENTS = (PlanWritten, ApprovePlan, CommentOnPlan, ClaimApprovalReminder)
+AFTER_CLOSE_EVENTS = FOLLOW_UP_EVENTS + PLAN_EVENTS
+
+
+@dataclass(frozen=True)
 class Finish(Event):
     """Close the conversation. ``confidentiality`` says what may be passed on and to whom;
-    ``next_follow_up`` (ISO date) is when the plan as a whole is followed up."""
+    ``next_follow_up`` (ISO date) is when the plan as a whole is followed up. A MUS or LUS
+    ends in a plan: without agreements it needs ``no_goals`` ("Ingen udviklingsmål i år")."""
 
     confidentiality: str = ""
     next_follow_up: str = ""
     audience: tuple[Person, ...] | None = None  # who can read the chat now, as for StartLive
+    no_goals: bool = False  # a MUS or LUS without agreements: the leader confirmed "no goals"

@@ -4,13 +4,16 @@
 trace of the person replaced or removed, or ``None`` when it does not mention them:
 
 - as a participant: their name becomes "(slettet)", their Teams and Entra ids a pseudonym, their
-  keywords, private notes and marks of keywords brought into play are removed;
-- wherever else their id is kept: authorship of notes and agreements, who is responsible, the
-  "last change by" line, the chat's onlookers, and the "opfølgning fra sidst" snapshot of an
-  earlier plan that a later conversation keeps;
+  keywords, private notes, when they prepared and marks of keywords brought into play are
+  removed;
+- wherever else their id is kept: authorship of notes and agreements, who is responsible, whose
+  own development goal an agreement is, a participant picked in any other agreement field, their
+  approvals of the plan and their comments on it, the "last change by" line, the chat's
+  onlookers, and the "opfølgning fra sidst" snapshot of an earlier plan that a later
+  conversation keeps;
 - their name (``names``: every name they went by, found by ``names_of`` first) wherever the
-  group wrote it: notes, agreements, the snapshot, the confidentiality statement, the setup's
-  texts.
+  group wrote it: notes, agreements (every field, "kan deles med" included), comments on the
+  plan, the snapshot, the confidentiality statement, the setup's texts.
 
 What the group wrote together stays, with the person named as "(slettet)". The pseudonym is an
 HMAC of the id under ``key`` (a secret the caller makes for the erasure and then throws away), so
@@ -65,7 +68,11 @@ def _ids_in(conversation: Conversation) -> set[str]:
     if conversation.previous is not None:
         agreements += conversation.previous.agreements
     found |= {a.responsible_id for a in agreements} | {a.author_id for a in agreements}
+    found |= {a.member_id for a in agreements} | {v for a in agreements for v in a.details.values()}
     found |= {n.author_id for n in conversation.notes}
+    found |= {a.user_id for a in conversation.approvals} | {
+        c.user_id for c in conversation.comments
+    }
     return found
 
 
@@ -79,8 +86,9 @@ def _texts_of(conversation: Conversation) -> Iterable[str]:
     agreements = list(conversation.agreements)
     if conversation.previous is not None:
         agreements += conversation.previous.agreements
+    yield from (c.text for c in conversation.comments)
     for a in agreements:
-        yield from (a.what, a.when, a.who, a.responsible, a.value)
+        yield from (a.what, a.responsible, a.shared_with, *a.details.values())
 
 
 def forget(
@@ -116,6 +124,7 @@ def forget(
             aad_object_id="",
             keywords=(),
             prep_notes={},
+            prepared_at=None,
         )
 
     agreement = _agreement_eraser(ids, the_id, scrub)
@@ -143,6 +152,10 @@ def forget(
         ),
         agreements=tuple(agreement(a) for a in conversation.agreements),
         confidentiality=scrub(conversation.confidentiality),
+        approvals=tuple(replace(a, user_id=the_id(a.user_id)) for a in conversation.approvals),
+        comments=tuple(
+            replace(c, user_id=the_id(c.user_id), text=scrub(c.text)) for c in conversation.comments
+        ),
         live=replace(
             live,
             covered=tuple(k for k in live.covered if k.split("\x1f")[0] not in ids),
@@ -160,11 +173,11 @@ def _agreement_eraser(
         return replace(
             a,
             what=scrub(a.what),
-            when=scrub(a.when),
-            who=scrub(a.who),
-            value=scrub(a.value),
+            details={k: the_id(scrub(v)) for k, v in a.details.items()},
+            shared_with=scrub(a.shared_with),
             responsible=responsible,
             responsible_id=the_id(a.responsible_id),
+            member_id=the_id(a.member_id),
             author_id=the_id(a.author_id),
         )
 

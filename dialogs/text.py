@@ -32,6 +32,8 @@ LIMITS: dict[str, int] = {
     "value": 500,
     "name": 256,  # Entra ID's longest display name; names are cut, never refused (clean_name)
     "confidentiality": 1000,
+    "shared_with": 200,
+    "comment": 500,
 }
 
 _BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)}
@@ -71,8 +73,16 @@ def clean_name(value: object) -> str:
     return _cleaned(value, False)[: LIMITS["name"]].rstrip()
 
 
-def clean(value: object, field: str, *, required: bool = False, multiline: bool = False) -> str:
-    """Return ``value`` cleaned, or raise ``InvalidField`` naming ``field``."""
+def clean(
+    value: object,
+    field: str,
+    *,
+    required: bool = False,
+    multiline: bool = False,
+    limit: int | None = None,
+) -> str:
+    """Return ``value`` cleaned, or raise ``InvalidField`` naming ``field``. ``limit`` (for a
+    field the concept declares) replaces the field's entry in ``LIMITS``."""
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -80,7 +90,7 @@ def clean(value: object, field: str, *, required: bool = False, multiline: bool 
     text = _cleaned(value, multiline)
     if required and not text:
         raise InvalidField(f"{field} is required", field=field, reason="required")
-    limit = LIMITS[field]
+    limit = LIMITS[field] if limit is None else limit
     if len(text) > limit:
         raise InvalidField(f"{field} is too long", field=field, reason="too_long", limit=limit)
     return text

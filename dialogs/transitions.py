@@ -19,10 +19,20 @@ from dialogs.access import facilitator as _facilitator
 from dialogs.access import leader as _leader
 from dialogs.access import member as _member
 from dialogs.agenda import agenda
-from dialogs.concept import Concept
+from dialogs.concept import (
+    FOLLOW_UP,
+    MEMBER,
+    RESPONSIBLE,
+    SHARED_WITH,
+    WHAT,
+    AgreementField,
+    Concept,
+)
 from dialogs.conversation import (
     VARIANTS,
     Agreement,
+    Approval,
+    Comment,
     Conversation,
     ExtraQuestion,
     FollowUp,
@@ -37,9 +47,11 @@ from dialogs.conversation import (
 from dialogs.effects import (
     ConversationFinished,
     Effect,
+    PlanApproved,
     PostKeywordSummary,
     PostLiveCard,
     RefreshPrompts,
+    SendComment,
     SendPrompts,
     SendReminders,
     UpdateLiveCard,
@@ -48,12 +60,15 @@ from dialogs.effects import (
 from dialogs.errors import (
     AlreadyDone,
     ConversationClosed,
+    DomainError,
     InvalidField,
     InvalidKeywords,
+    NoGoals,
     NotPermitted,
     NotPrivate,
     StaleCard,
     StaleCopy,
+    StalePlan,
     TooSoon,
     UnknownItem,
     Unprepared,
@@ -73,6 +88,9 @@ PROCESSED_MEMORY = 500
 REMIND_INTERVAL = timedelta(minutes=5)  # one reminder round per conversation at most this often
 SHOW_INTERVAL = timedelta(seconds=15)  # a person asks to post the live card again this often
 KEYWORD_COUNT = 3
+PLAN_KINDS = ("MUS", "LUS")  # end in a plan: without agreements the leader confirms "no goals"
+MAX_COMMENTS = 10  # comments per person on one version of the plan
+APPROVAL_WAIT = timedelta(days=7)  # the leader is reminded once after this, if anyone is silent
 GROUP_SIZE = {"MUS": (1, 1), "LUS": (1, 1), "GRUS": (2, MAX_PARTICIPANTS - 1)}
 
 
@@ -107,7 +125,7 @@ def new_conversation(
 def apply(conversation: Conversation, event: ev.Event, concept: Concept, now: datetime) -> Result:
     if event.request_id and event.request_id in conversation.processed:
         return conversation, ()
-    if conversation.phase == "closed" and not isinstance(event, ev.FOLLOW_UP_EVENTS):
+    if conversation.phase == "closed" and not isinstance(event, ev.AFTER_CLOSE_EVENTS):
         raise ConversationClosed("the conversation is closed")
     if event.copy is not None and event.copy != conversation.live.copy:
         raise StaleCopy("pressed on an older copy of the live card")
@@ -144,11 +162,12 @@ def _kind(concept: Concept, kind: str) -> Any:
         raise InvalidField("unknown kind", field="kind", reason="choice") from None
 
 
-def _perspective(concept: Concept, perspective_id: str) -> str:
-    try:
-        return concept.perspective(perspective_id).id
-    except KeyError:
-        raise InvalidField("unknown perspective", field="perspective", reason="choice") from None
+def _perspective(concept: Concept, perspective_id: str, kind: str | None = None) -> str:
+    """A perspective of the concept (of ``kind``'s, when given)."""
+    known = concept.perspectives_for(kind) if kind else concept.perspectives
+    if not any(p.id == perspective_id for p in known):
+        raise InvalidField("unknown perspective", field="perspective", reason="choice")
+    return perspective_id
 
 
 # --- setup and preparation ----------------------------------------------------------------
@@ -164,17 +183,18 @@ def _save_setup(c: Conversation, e: ev.SaveSetup, concept: Concept, now: datetim
     if not isinstance(minutes, int) or not 15 <= minutes <= 480:
         raise InvalidField("duration out of range", field="duration", reason="range")
     starts_at = _starts_at(e.starts_at, now)
-    question_ids = {q.id for q in concept.questions}
+    question_ids = {q.id for q in concept.questions_for(kind.code)}
     wording = {}
     for qid, text in e.wording.items():
+        if not (cleaned := clean(text, "wording")):
+            continue  # an empty field keeps the concept's wording (any question's)
         if qid not in question_ids:
             raise InvalidField("unknown question", field="wording", reason="choice")
-        if cleaned := clean(text, "wording"):
-            wording[qid] = cleaned
+        wording[qid] = cleaned
     if len(e.extra_questions) > MAX_EXTRA_QUESTIONS:
         raise InvalidField("too many", field="extra_question", reason="count", limit=10)
     extras = tuple(
-        ExtraQuestion(f"x{i + 1}", _perspective(concept, pid), text)
+        ExtraQuestion(f"x{i + 1}", _perspective(concept, pid, kind.code), text)
         for i, (pid, raw) in enumerate(e.extra_questions)
         if (text := clean(raw, "extra_question", multiline=True))
     )
@@ -300,8 +320,11 @@ def _choose_keywords(
     person = _member(c, e.actor)
     chosen = tuple(e.keywords)
     known = set(concept.keywords)
-    if len(chosen) != KEYWORD_COUNT or len(set(chosen)) != KEYWORD_COUNT:
+    if concept.uses_keywords and (
+        len(chosen) != KEYWORD_COUNT or len(set(chosen)) != KEYWORD_COUNT
+    ):
         raise InvalidKeywords("exactly three", reason="count", count=len(set(chosen)))
+    # Without keywords in the concept, the press says "I am prepared" (with private notes).
     if unknown := [k for k in chosen if k not in known]:
         raise InvalidKeywords("unknown keyword", reason="unknown", keyword=unknown[0])
     notes = {}
@@ -318,7 +341,11 @@ def _choose_keywords(
         c, e.actor, keywords=ordered, prep_notes=notes, prepared_at=now.isoformat(), name=name
     )
     effects: tuple[Effect, ...] = () if person.prepared else (UpdateStatusCard(),)
-    if updated.everyone_prepared and (changed_keywords or c.keywords_shared_at is None):
+    if (
+        concept.uses_keywords
+        and updated.everyone_prepared
+        and (changed_keywords or c.keywords_shared_at is None)
+    ):
         updated = replace(updated, keywords_shared_at=now.isoformat())
         effects = (*effects, PostKeywordSummary())
     return updated, effects
@@ -353,7 +380,7 @@ def _not_again_before(last: str, interval: timedelta, now: datetime) -> None:
 # --- live --------------------------------------------------------------------------------
 
 
-def _start(c: Conversation, e: ev.StartLive, _: Concept, now: datetime) -> Result:
+def _start(c: Conversation, e: ev.StartLive, concept: Concept, now: datetime) -> Result:
     """Start the live conversation; once live, show its card again (a new copy)."""
     _phase(c, "preparation", "live")
     _facilitator(c, e.actor)
@@ -363,7 +390,7 @@ def _start(c: Conversation, e: ev.StartLive, _: Concept, now: datetime) -> Resul
         return _new_copy(present, now, limited=True)
     unprepared = sum(1 for p in participants if not p.prepared and not p.left)
     if unprepared and not e.force:
-        raise Unprepared("some have not chosen keywords", count=unprepared)
+        raise Unprepared("some have not prepared", count=unprepared, keywords=concept.uses_keywords)
     everyone = tuple(p.user_id for p in c.participants)
     started = replace(
         c,
@@ -449,7 +476,7 @@ def _add_note(c: Conversation, e: ev.AddNote, concept: Concept, now: datetime) -
         raise InvalidField("too many notes", field="note", reason="count", limit=MAX_NOTES)
     note = Note(
         id=f"n{c.version}",
-        perspective_id=_perspective(concept, e.perspective_id),
+        perspective_id=_perspective(concept, e.perspective_id, c.kind),
         text=clean(e.text, "note", required=True, multiline=True),
         author_id=e.actor,
         created_at=now.isoformat(),
@@ -465,19 +492,64 @@ def _responsible(c: Conversation, value: str) -> dict[str, str]:
     return {"responsible": clean(value, "responsible"), "responsible_id": ""}
 
 
+def _participant_id(c: Conversation, value: str, spec: AgreementField) -> str:
+    """A participant picked on the card ("" for none); a GRUS member's own goal cannot be the
+    leader's."""
+    if not value:
+        return ""
+    person = c.participant(value.strip())
+    if person is None or (spec.id == MEMBER and person.role == "leader"):
+        raise InvalidField("not a participant", field=spec.id, reason="choice")
+    return person.user_id
+
+
+def _field_value(c: Conversation, spec: AgreementField, given: str, now: datetime) -> str:
+    if spec.input == "date":
+        return _future_date(given, spec.id, now)
+    if spec.input == "participant":
+        return _participant_id(c, given, spec)
+    return clean(given, spec.id, multiline=spec.multiline, limit=spec.max_length)
+
+
 def _agreement_values(
     c: Conversation, f: ev.AgreementFields, concept: Concept, now: datetime
-) -> dict[str, str]:
-    follow_up = _future_date(f.follow_up, "follow_up", now)
-    return {
-        "perspective_id": _perspective(concept, f.perspective_id),
-        "what": clean(f.what, "what", required=True, multiline=True),
-        "when": clean(f.when, "when"),
-        "who": clean(f.who, "who"),
-        **_responsible(c, f.responsible),
-        "follow_up": follow_up,
-        "value": clean(f.value, "value", multiline=True),
+) -> dict[str, Any]:
+    """The agreement's values, field by field as the concept declares them for the kind (other
+    fields the card sent are dropped). A refusal names the field by the concept's label."""
+    given = f.values()
+    values: dict[str, Any] = {
+        "perspective_id": _perspective(concept, f.perspective_id, c.kind),
+        "responsible": "",
+        "responsible_id": "",
+        "follow_up": "",
+        "member_id": "",
+        "shared_with": "",
     }
+    details: dict[str, str] = {}
+    for spec in concept.agreement_fields_for(c.kind):
+        raw = given.get(spec.id, "")
+        try:
+            if spec.id == RESPONSIBLE:
+                values.update(_responsible(c, raw))
+                value = values["responsible"]
+            else:
+                value = _field_value(c, spec, raw, now)
+            if spec.required and not value:
+                raise InvalidField(f"{spec.id} is required", field=spec.id, reason="required")
+        except DomainError as refusal:
+            refusal.params.update(label=spec.title("da"), label_en=spec.title("en"))
+            raise
+        if spec.id == WHAT:
+            values["what"] = value
+        elif spec.id == FOLLOW_UP:
+            values["follow_up"] = value
+        elif spec.id == MEMBER:
+            values["member_id"] = value
+        elif spec.id == SHARED_WITH:
+            values["shared_with"] = value
+        elif spec.id != RESPONSIBLE and value:
+            details[spec.id] = value
+    return {**values, "details": details}
 
 
 def _add_agreement(c: Conversation, e: ev.AddAgreement, concept: Concept, now: datetime) -> Result:
@@ -523,7 +595,7 @@ def _remove_agreement(c: Conversation, e: ev.RemoveAgreement, _: Concept, __: da
 
 
 def _future_date(value: str, field: str, now: datetime) -> str:
-    text = clean(value, "when")
+    text = clean(value, "when", limit=40)
     if not text:
         return ""
     try:
@@ -539,15 +611,21 @@ def _finish(c: Conversation, e: ev.Finish, _: Concept, now: datetime) -> Result:
     _phase(c, "live")
     _facilitator(c, e.actor)
     participants, onlookers = _present(c, e.audience)
+    confidentiality = clean(e.confidentiality, "confidentiality", multiline=True)
+    next_follow_up = _future_date(e.next_follow_up, "next_follow_up", now)
+    no_goals = c.kind in PLAN_KINDS and not c.agreements
+    if no_goals and not e.no_goals:
+        raise NoGoals("a MUS or LUS ends in a plan", kind=c.kind)
     closed = replace(
         c,
         participants=participants,
         onlookers=onlookers,
         phase="closed",
         live=replace(c.live, finished_at=now.isoformat()),
-        confidentiality=clean(e.confidentiality, "confidentiality", multiline=True),
-        next_follow_up=_future_date(e.next_follow_up, "next_follow_up", now),
+        confidentiality=confidentiality,
+        next_follow_up=next_follow_up,
         follow_ups=tuple(FollowUp(a.id, a.follow_up) for a in c.agreements if a.follow_up),
+        no_goals=no_goals,
     )
     return closed, (UpdateLiveCard(), ConversationFinished())
 
@@ -591,6 +669,64 @@ def _move_follow_up(c: Conversation, e: ev.MoveFollowUp, _: Concept, now: dateti
     return _with_follow_up(c, replace(found, due=due, reminded_on="", done_at="")), ()
 
 
+# --- the plan's approval ---------------------------------------------------------------------
+
+
+def _plan_written(c: Conversation, e: ev.PlanWritten, _: Concept, now: datetime) -> Result:
+    """The bot stored a new version: from now on that version is the one to approve (the
+    approvals of earlier versions are kept with them)."""
+    _phase(c, "closed")
+    if e.version <= c.plan_version:
+        return c, ()
+    return replace(c, plan_version=e.version, plan_written_at=now.isoformat()), ()
+
+
+def _newest_version(c: Conversation, version: int) -> None:
+    _phase(c, "closed")
+    if not c.plan_version:
+        raise WrongPhase("no plan yet", phase=c.phase)
+    if version != c.plan_version:
+        raise StalePlan("an older version", version=c.plan_version)
+
+
+def _approve(c: Conversation, e: ev.ApprovePlan, _: Concept, now: datetime) -> Result:
+    _member(c, e.actor)
+    _newest_version(c, e.version)
+    if any(a.user_id == e.actor and a.version == e.version for a in c.approvals):
+        return c, ()
+    approved = replace(c, approvals=(*c.approvals, Approval(e.actor, e.version, now.isoformat())))
+    return approved, (PlanApproved(e.version, e.actor, everyone=approved.plan_approved),)
+
+
+def _comment(c: Conversation, e: ev.CommentOnPlan, _: Concept, now: datetime) -> Result:
+    _member(c, e.actor)
+    _newest_version(c, e.version)
+    text = clean(e.text, "comment", required=True, multiline=True)
+    mine = [x for x in c.comments if x.user_id == e.actor and x.version == e.version]
+    if len(mine) >= MAX_COMMENTS:
+        raise InvalidField("too many", field="comment", reason="count", limit=MAX_COMMENTS)
+    comment = Comment(e.actor, e.version, text, now.isoformat())
+    return replace(c, comments=(*c.comments, comment)), (SendComment(e.actor, e.version, text),)
+
+
+def _claim_approval_reminder(
+    c: Conversation, e: ev.ClaimApprovalReminder, _: Concept, __: datetime
+) -> Result:
+    """At most once per version, a week after it was written, while someone has neither
+    approved nor commented."""
+    _phase(c, "closed")
+    written = date.fromisoformat(c.plan_written_at[:10]) if c.plan_written_at else None
+    if (
+        e.version != c.plan_version
+        or c.approval_reminded >= e.version
+        or written is None
+        or written + APPROVAL_WAIT > date.fromisoformat(e.day)
+        or not c.unanswered()
+    ):
+        raise AlreadyDone("nothing to remind")
+    return replace(c, approval_reminded=e.version), ()
+
+
 LIVE_CHANGES: dict[type, str] = {
     ev.Move: "moved",
     ev.MarkKeyword: "keyword_marked",
@@ -619,4 +755,8 @@ _HANDLERS: dict[type, Callable[[Conversation, Any, Concept, datetime], Result]] 
     ev.ClaimReminder: _claim_reminder,
     ev.CompleteFollowUp: _complete_follow_up,
     ev.MoveFollowUp: _move_follow_up,
+    ev.PlanWritten: _plan_written,
+    ev.ApprovePlan: _approve,
+    ev.CommentOnPlan: _comment,
+    ev.ClaimApprovalReminder: _claim_approval_reminder,
 }

@@ -1,32 +1,45 @@
 """The development plan (UDVIKLINGSPLAN) as a Word document, in Danish.
 
-Contract: ``write_plan(conversation, concept, generated_at=..., version=1)`` returns the bytes of
-a .docx (content type ``PLAN_CONTENT_TYPE``) that mirrors the concept's paper plan. It is pure:
-no files, no clock, no network; everything it prints comes from its arguments.
+Contract: ``write_plan(conversation, concept, generated_at=..., version=1, copy_for="")`` returns
+the bytes of a .docx (content type ``PLAN_CONTENT_TYPE``) that mirrors the concept's paper plan.
+It is pure: no files, no clock, no network; everything it prints comes from its arguments
+(the approvals of ``version`` included, so a new rendering of the same version shows who has
+approved it since).
 
 The document is A4 portrait with real Word styles (Title, Subtitle, Heading 1/2, Table Grid) and
 holds, in this order:
 
-* a header "UDVIKLINGSPLAN · <organisation>" marked "FORTROLIGT", and a footer with
+* a header "<plan title> · <organisation>" marked "FORTROLIGT", and a footer with
   "Side X af Y" made of real PAGE and NUMPAGES fields;
 * the title and the kind's full name, then a facts table: workplace, date, leader, participants,
-  form, focus points, plan version and when the plan was made;
-* "Stikord for samtalen": each person's three keywords, those brought into play marked
-  "kom i spil" (the keywords belong to the whole conversation, as on the paper plan, where their
-  column spans all three perspectives);
-* per perspective, in the concept's order: the questions as asked (the leader's wording, the
-  workplace's extra questions under their perspective), the notes, and the agreements as a table
-  (Hvad / Hvornår / Hvem / Ansvarlig / Opfølgning, plus Værdi when any agreement has one),
-  or "Ingen noter." / "Ingen aftaler."; notes or agreements whose perspective the concept does
-  not know (the domain prevents this) come last under "Øvrigt" rather than being lost;
-* "Fortrolighed": what confidentiality means, and what may be passed on and to whom;
+  form, focus points, plan version, when the plan was made (and whose copy it is);
+* "Ingen udviklingsmål i år" when the leader finished a MUS or LUS without agreements;
+* "Godkendelse": each participant, and when they approved this version ("Ikke godkendt endnu"
+  until they do), so the first page shows who has approved the plan;
+* in a member's own copy (``copy_for``, a GRUS member with own development goals): their own
+  goals first;
+* "Stikord for samtalen" (when the concept has keywords): each person's three keywords, those
+  brought into play marked "kom i spil";
+* per perspective of the kind, in the concept's order: the questions as asked (the leader's
+  wording, the workplace's extra questions under their perspective), the notes, and the group's
+  agreements with the concept's fields (``plan.agreement_fields``; a field no agreement of the
+  table uses is left out unless required) – as a table with a column per field, or, with more
+  than ``MAX_COLUMNS`` fields, one small label/value table per agreement – or "Ingen noter." /
+  "Ingen aftaler."; notes or agreements whose perspective the concept does not know (the domain
+  prevents this) come last under "Øvrigt" rather than being lost;
+* "Egne udviklingsmål" (a GRUS): a part per member with own goals, after the group's;
+* "Fortrolighed": the concept's confidentiality rule, what may be passed on and to whom (the
+  whole plan), and each agreement's own "kan deles med";
 * "Opfølgning": when the plan is followed up, and a table of the agreements' follow-up dates,
   sorted.
 
-Private preparation notes (``Participant.prep_notes``) are never read. Every text is stripped of
-characters XML 1.0 forbids before it is written, so hostile or damaged text cannot break the
-file. Dates print as "22. november 2026". ``generated_at`` is printed as given when naive and in
-Danish time when aware; the document's created property is UTC (a naive value is taken as UTC).
+Every table's columns are sized to their content (``plan.widths``), so no word is broken across
+lines ("Kompetenceudvikling" stays whole) and long texts wrap at spaces. Private preparation
+notes (``Participant.prep_notes``) are never read. Every text is stripped of characters XML 1.0
+forbids before it is written, so hostile or damaged text cannot break the file. Dates print as
+"22. november 2026". ``generated_at`` is printed as given when naive and in Danish time when
+aware; the document's created property is UTC (a naive value is taken as UTC). No agreement
+field is named here: which field is which comes from the concept (``dialogs.agreements``).
 """
 
 from __future__ import annotations
@@ -52,8 +65,19 @@ from docx.text.paragraph import Paragraph
 
 from cards.texts import Texts
 from dialogs.agenda import agenda
-from dialogs.concept import Concept, KindInfo, Perspective
+from dialogs.agreements import shown
+from dialogs.concept import (
+    DEFAULT_CONFIDENTIALITY,
+    MEMBER,
+    RESPONSIBLE,
+    SHARED_WITH,
+    AgreementField,
+    Concept,
+    KindInfo,
+    Perspective,
+)
 from dialogs.conversation import Agreement, Conversation, Note, Participant, covered_key
+from plan.widths import column_widths, longest_word
 
 PLAN_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -64,22 +88,29 @@ MUTED = "595959"
 RULE = "BFBFBF"  # table borders
 LABEL_FILL = "F2F2F2"
 OTHER_COLOUR = "#595959"
+CELL_POINTS = 9  # the size of the text in tables (style "Tabeltekst")
 
 PAGE_WIDTH, PAGE_HEIGHT = Cm(21.0), Cm(29.7)
 MARGIN_SIDE, MARGIN_TOP, MARGIN_BOTTOM = Cm(2.0), Cm(2.3), Cm(2.0)
 TEXT_WIDTH_CM = 17.0
+MAX_COLUMNS = 6  # more fields than this, and each agreement gets a small table of its own
 
 NO_NOTES = "Ingen noter."
 NO_AGREEMENTS = "Ingen aftaler."
+NO_GOALS = "Ingen udviklingsmål i år."
+NO_GOALS_TEXT = (
+    "Lederen bekræftede ved samtalens afslutning, at der ikke blev aftalt udviklingsmål i år."
+)
 NOT_CHOSEN = "ikke valgt"
 COVERED = "kom i spil"
-NO_CONFIDENTIALITY = "Der er ikke aftalt, at oplysninger fra samtalen må videregives."
-CONFIDENTIALITY_TEXT = (
-    "Udviklingssamtalen er fortrolig. Lederen har tavshedspligt om det, der bliver sagt i "
-    "samtalen. Hvis andre skal have noget at vide – fx for at løse et problem eller "
-    "tilrettelægge kompetenceudvikling – skal samtalen og planen klart angive, hvilke "
-    "oplysninger der må videregives, og til hvem."
+NOT_APPROVED = "Ikke godkendt endnu"
+APPROVAL_TEXT = (
+    "Planen er godkendt, når alle har trykket »Godkend planen« i deres private chat med "
+    "Samtaleguide. Hver ny version skal godkendes igen."
 )
+NO_CONFIDENTIALITY = "Der er ikke aftalt, at oplysninger fra samtalen må videregives."
+# The confidentiality rule is the concept's (``plan.confidentiality``); this is its default.
+CONFIDENTIALITY_TEXT = DEFAULT_CONFIDENTIALITY
 NEXT_CONVERSATION = "Senest ved næste udviklingssamtale"
 FOLLOW_UP_TEXT = (
     "Planen er en fælles forpligtelse. Der følges op senest ved næste udviklingssamtale, "
@@ -88,6 +119,8 @@ FOLLOW_UP_TEXT = (
 COPY_TEXT = (
     "Hver deltager opbevarer en kopi af planen. Lederen gemmer planen som PDF i personalemappen."
 )
+OWN_GOALS = "Egne udviklingsmål"
+OWN_GOALS_TEXT = "Det, de enkelte medlemmer aftalte som deres egne udviklingsmål."
 
 # Characters XML 1.0 forbids (the tab, newline and carriage return are allowed), lone
 # surrogates, the two noncharacters U+FFFE and U+FFFF, and the bidirectional controls (the domain
@@ -116,19 +149,32 @@ def clean_text(value: object) -> str:
 
 
 def write_plan(
-    conversation: Conversation, concept: Concept, *, generated_at: datetime, version: int = 1
+    conversation: Conversation,
+    concept: Concept,
+    *,
+    generated_at: datetime,
+    version: int = 1,
+    copy_for: str = "",
 ) -> bytes:
-    """The development plan of ``conversation`` as .docx bytes (see the module docstring)."""
-    plan = _Plan(conversation, concept, concept.kind(conversation.kind), generated_at, version)
+    """The development plan of ``conversation`` as .docx bytes (see the module docstring);
+    ``copy_for``: the GRUS member whose own copy it is (their own goals first)."""
+    plan = _Plan(
+        conversation, concept, concept.kind(conversation.kind), generated_at, version, copy_for
+    )
     doc = Document()
     _styles(doc)
     _page(doc, plan)
     _properties(doc, plan)
     _title(doc, plan)
     _facts(doc, plan)
-    _keywords(doc, plan)
+    _approvals(doc, plan)
+    if plan.owner is not None:
+        _own_goals(doc, plan, plan.owner, lead=True)
+    if concept.uses_keywords:
+        _keywords(doc, plan)
     for perspective in _perspectives(plan):
         _perspective(doc, plan, perspective)
+    _members(doc, plan)
     _confidentiality(doc, plan)
     _follow_up(doc, plan)
     out = io.BytesIO()
@@ -143,6 +189,7 @@ class _Plan:
     kind: KindInfo
     generated_at: datetime
     version: int
+    copy_for: str = ""
 
     @property
     def place(self) -> str:
@@ -152,6 +199,28 @@ class _Plan:
     def held_on(self) -> date | None:
         c = self.conversation
         return _day(c.setup.starts_at) or _day(c.live.started_at) or _day(c.created_at)
+
+    @property
+    def owner(self) -> Participant | None:
+        """The member whose own copy this is, if they have own goals."""
+        person = self.conversation.participant(self.copy_for) if self.copy_for else None
+        return (
+            person if person is not None and self.conversation.own_goals(person.user_id) else None
+        )
+
+    @property
+    def fields(self) -> tuple[AgreementField, ...]:
+        """The fields an agreement's table shows: the kind's, but whose goal it is (the plan's
+        parts say that) and with whom it may be shared (the confidentiality section lists it)."""
+        return tuple(
+            f
+            for f in self.concept.agreement_fields_for(self.kind.code)
+            if f.id not in (MEMBER, SHARED_WITH)
+        )
+
+    @property
+    def group_agreements(self) -> tuple[Agreement, ...]:
+        return tuple(a for a in self.conversation.agreements if not a.member_id)
 
 
 # --- formatting helpers ------------------------------------------------------------------------
@@ -202,6 +271,14 @@ def _add(container: DocxDocument, style_id: str, text: str = "") -> Paragraph:
     if text:
         paragraph.add_run(text)
     return paragraph
+
+
+def _value(plan: _Plan, agreement: Agreement, field: AgreementField) -> str:
+    """What a field of an agreement says, as the plan prints it (a date written out)."""
+    value = clean_text(shown(plan.conversation, agreement, field)).strip()
+    if value and field.input == "date":
+        return _date_text(value)
+    return value
 
 
 # --- styles, page, properties --------------------------------------------------------------------
@@ -257,7 +334,7 @@ def _styles(doc: DocxDocument) -> None:
 
     cell_text = styles.add_style("Tabeltekst", WD_STYLE_TYPE.PARAGRAPH)
     cell_text.style_id, cell_text.base_style = CELL, normal
-    cell_text.font.size = Pt(9)
+    cell_text.font.size = Pt(CELL_POINTS)
     fmt = cell_text.paragraph_format
     fmt.space_before, fmt.space_after, fmt.line_spacing = Pt(2), Pt(2), 1.0
 
@@ -350,10 +427,28 @@ def _table(doc: DocxDocument, widths_cm: Sequence[float]) -> Table:
     table = doc.add_table(rows=0, cols=len(widths_cm))
     table._tbl.tblPr.style = "TableGrid"
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
-    table.autofit = False  # fixed layout: long words wrap instead of widening the table
+    table.autofit = False  # fixed layout: the widths below hold, long texts wrap at spaces
     for column, width in zip(table.columns, widths_cm, strict=True):
         column.width = Cm(width)
     return table
+
+
+def _sized_table(doc: DocxDocument, titles: Sequence[str], rows: Sequence[Sequence[str]]) -> Table:
+    """A table whose columns are sized to what they hold (``plan.widths``)."""
+    columns = [[row[i] for row in rows] for i in range(len(titles))]
+    return _table(doc, column_widths(columns, TEXT_WIDTH_CM, CELL_POINTS, headers=titles))
+
+
+def _label_width(labels: Sequence[str]) -> float:
+    """A label column (bold) as wide as its longest word needs, at least 3 cm."""
+    return max(3.0, longest_word(labels, CELL_POINTS, bold=True) + 0.6)
+
+
+def _cell_widths(table: Table, widths_cm: Sequence[float]) -> None:
+    """Each cell carries its column's width too (Word reads the cells, LibreOffice the grid)."""
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths_cm, strict=True):
+            cell.width = Cm(width)
 
 
 def _fill(cell: _Cell, hex_colour: str) -> None:
@@ -395,6 +490,34 @@ def _keep_row_together(table: Table, texts: Sequence[str]) -> None:
         table.rows[-1]._tr.get_or_add_trPr().append(flag)
 
 
+def _grid(
+    doc: DocxDocument, titles: Sequence[str], rows: Sequence[Sequence[str]], fill: str
+) -> Table:
+    """A table with a repeated header row and a row per ``rows``, its columns sized to fit."""
+    table = _sized_table(doc, titles, rows)
+    _header_row(table, titles, fill)
+    for values in rows:
+        for cell, value in zip(table.add_row().cells, values, strict=True):
+            _write(cell, value)
+        _keep_row_together(table, values)
+    _cell_widths(table, [c.width.cm for c in table.columns])
+    return table
+
+
+def _label_rows(doc: DocxDocument, rows: Sequence[tuple[str, str]]) -> Table:
+    """A two-column table of labels (shaded, bold) and their values."""
+    label = _label_width([r[0] for r in rows])
+    widths = (label, TEXT_WIDTH_CM - label)
+    table = _table(doc, widths)
+    for name, value in rows:
+        label_cell, value_cell = table.add_row().cells
+        _fill(label_cell, LABEL_FILL)
+        _write(label_cell, name, bold=True)
+        _write(value_cell, value)
+    _cell_widths(table, widths)
+    return table
+
+
 # --- sections ------------------------------------------------------------------------------------
 
 
@@ -425,12 +548,28 @@ def _facts(doc: DocxDocument, plan: _Plan) -> None:
         ("Version", str(plan.version)),
         ("Udarbejdet", _DANISH.moment(_local(plan.generated_at))),
     ]
-    table = _table(doc, (4.0, TEXT_WIDTH_CM - 4.0))
-    for label, value in rows:
-        label_cell, value_cell = table.add_row().cells
-        _fill(label_cell, LABEL_FILL)
-        _write(label_cell, label, bold=True)
-        _write(value_cell, value)
+    if plan.owner is not None:
+        rows.append(("Kopi til", clean_text(plan.owner.name)))
+    _label_rows(doc, rows)
+    if c.no_goals and not c.agreements:
+        statement = doc.add_paragraph()
+        statement.paragraph_format.space_before = Pt(10)
+        statement.add_run(NO_GOALS).bold = True
+        _add(doc, GUIDANCE, NO_GOALS_TEXT)
+
+
+def _approvals(doc: DocxDocument, plan: _Plan) -> None:
+    """Who approved this version, and when: on the first page."""
+    c = plan.conversation
+    _add(doc, HEADING_1, "Godkendelse")
+    _add(doc, GUIDANCE, APPROVAL_TEXT)
+    approved = {a.user_id: a.at for a in c.approvals_of(plan.version)}
+    rows = []
+    for person in c.participants:
+        at = approved.get(person.user_id)
+        when = _DANISH.moment(_local(datetime.fromisoformat(at))) if at else NOT_APPROVED
+        rows.append([clean_text(person.name), _role(plan, person), when])
+    _grid(doc, ("Navn", "Rolle", "Godkendt"), rows, INK)
 
 
 def _role(plan: _Plan, person: Participant) -> str:
@@ -451,8 +590,17 @@ def _keywords(doc: DocxDocument, plan: _Plan) -> None:
         f"Stikord markeret »{COVERED}« blev bragt i spil under samtalen.",
     )
     covered = set(c.live.covered)
-    table = _table(doc, (5.0, 3.0, TEXT_WIDTH_CM - 8.0))
-    _header_row(table, ("Deltager", "Rolle", "Stikord"), INK)
+    titles = ("Deltager", "Rolle", "Stikord")
+    sizing = [
+        [
+            clean_text(p.name),
+            _role(plan, p),
+            ", ".join(f"{k} ({COVERED})" for k in p.keywords) or NOT_CHOSEN,
+        ]
+        for p in c.participants
+    ]
+    table = _sized_table(doc, titles, sizing)
+    _header_row(table, titles, INK)
     chosen = brought = 0
     for person in c.participants:
         name_cell, role_cell, keyword_cell = table.add_row().cells
@@ -467,17 +615,18 @@ def _keywords(doc: DocxDocument, plan: _Plan) -> None:
                 mark = paragraph.add_run(f" ({COVERED})")
                 mark.italic, mark.font.color.rgb = True, _rgb("2E7D32")
         _keep_row_together(table, (person.name,))
+    _cell_widths(table, [col.width.cm for col in table.columns])
     if chosen:
         summary = _add(doc, GUIDANCE, f"{brought} af {chosen} valgte stikord kom i spil.")
         summary.paragraph_format.space_before = Pt(4)
 
 
 def _perspectives(plan: _Plan) -> list[Perspective]:
-    """The concept's perspectives, and "Øvrigt" if any note or agreement fits none of them."""
-    perspectives = list(plan.concept.perspectives)
+    """The kind's perspectives, and "Øvrigt" if any note or agreement fits none of them."""
+    perspectives = list(plan.concept.perspectives_for(plan.kind.code))
     known = {p.id for p in perspectives}
     c = plan.conversation
-    used = {n.perspective_id for n in c.notes} | {a.perspective_id for a in c.agreements}
+    used = {n.perspective_id for n in c.notes} | {a.perspective_id for a in plan.group_agreements}
     if used - known:
         perspectives.append(Perspective("", "Øvrigt", OTHER_COLOUR, "grå", ()))
     return perspectives
@@ -491,7 +640,7 @@ def _belongs(perspective: Perspective, perspective_id: str, known: set[str]) -> 
 
 def _perspective(doc: DocxDocument, plan: _Plan, perspective: Perspective) -> None:
     c, labels = plan.conversation, plan.concept.plan
-    known = {p.id for p in plan.concept.perspectives}
+    known = {p.id for p in plan.concept.perspectives_for(plan.kind.code)}
     _band(_add(doc, HEADING_1, perspective.name), perspective.colour)
 
     questions = [q for q in agenda(c, plan.concept) if q.perspective_id == perspective.id]
@@ -509,8 +658,10 @@ def _perspective(doc: DocxDocument, plan: _Plan, perspective: Perspective) -> No
 
     _add(doc, HEADING_2, labels.agreements)
     _add(doc, GUIDANCE, labels.agreement_prompt)
-    agreements = [a for a in c.agreements if _belongs(perspective, a.perspective_id, known)]
-    _agreements(doc, agreements, perspective.colour)
+    agreements = [
+        a for a in plan.group_agreements if _belongs(perspective, a.perspective_id, known)
+    ]
+    _agreements(doc, plan, agreements, perspective.colour)
 
 
 def _band(heading: Paragraph, hex_colour: str) -> None:
@@ -548,35 +699,90 @@ def _notes(doc: DocxDocument, notes: Sequence[Note]) -> None:
         _add(doc, BULLET).add_run(text)
 
 
-def _agreements(doc: DocxDocument, agreements: Sequence[Agreement], colour: str) -> None:
+def _agreements(
+    doc: DocxDocument, plan: _Plan, agreements: Sequence[Agreement], colour: str
+) -> None:
+    """The agreements with the concept's fields: a column per field that any of them fills (or
+    that is required), or, with more fields than fit side by side, a small table each."""
     if not agreements:
         doc.add_paragraph(NO_AGREEMENTS)
         return
-    with_value = any(clean_text(a.value).strip() for a in agreements)
-    titles = ["Hvad", "Hvornår", "Hvem", "Ansvarlig", "Opfølgning"]
-    widths = [5.9, 2.7, 2.7, 2.8, 2.9]
-    if with_value:
-        titles.append("Værdi")
-        widths = [3.9, 2.5, 2.3, 2.3, 2.8, 3.2]
-    table = _table(doc, widths)
-    _header_row(table, titles, colour)
-    for a in agreements:
-        values = [a.what, a.when, a.who, a.responsible, _date_text(a.follow_up)]
-        if with_value:
-            values.append(a.value)
-        values = [clean_text(v).strip() or "–" for v in values]
-        for cell, value in zip(table.add_row().cells, values, strict=True):
-            _write(cell, value)
-        _keep_row_together(table, values)
-    doc.add_paragraph()  # air between the table and the next heading
+    fields = [f for f in plan.fields if f.required or any(_value(plan, a, f) for a in agreements)]
+    if len(fields) <= MAX_COLUMNS:
+        rows = [[_value(plan, a, f) or "–" for f in fields] for a in agreements]
+        _grid(doc, [f.label for f in fields], rows, colour)
+    else:
+        for a in agreements:
+            pairs = [(f.label, value) for f in fields if (value := _value(plan, a, f))]
+            table = _label_rows(doc, pairs)
+            _keep_together(table)
+            doc.add_paragraph().paragraph_format.space_after = Pt(0)
+    doc.add_paragraph()  # air between the agreements and the next heading
+
+
+def _keep_together(table: Table) -> None:
+    """A short label/value table stays on one page."""
+    texts = [cell.text for row in table.rows for cell in row.cells]
+    if sum(len(t) for t in texts) < 1200:
+        for row in table.rows:
+            flag = OxmlElement("w:cantSplit")
+            flag.set(qn("w:val"), "true")
+            row._tr.get_or_add_trPr().append(flag)
+
+
+def _own_goals(doc: DocxDocument, plan: _Plan, member: Participant, *, lead: bool) -> None:
+    """One member's own development goals (in a GRUS): first in their own copy (``lead``), and
+    in every copy's part per member."""
+    goals = plan.conversation.own_goals(member.user_id)
+    name = clean_text(member.name)
+    if lead:
+        _add(doc, HEADING_1, f"{OWN_GOALS}: {name}")
+        _add(doc, GUIDANCE, "Dine egne udviklingsmål fra gruppens samtale. Gruppens plan følger.")
+    else:
+        _add(doc, HEADING_2, name)
+    names = {p.id: p.name for p in plan.concept.perspectives}
+    by_perspective: dict[str, list[Agreement]] = {}
+    for goal in goals:
+        by_perspective.setdefault(goal.perspective_id, []).append(goal)
+    for perspective_id, mine in by_perspective.items():
+        perspective = next((p for p in plan.concept.perspectives if p.id == perspective_id), None)
+        heading = _add(doc, GUIDANCE, names.get(perspective_id, "Øvrigt"))
+        heading.runs[0].italic = False
+        heading.runs[0].bold = True
+        _agreements(doc, plan, mine, perspective.colour if perspective else OTHER_COLOUR)
+
+
+def _members(doc: DocxDocument, plan: _Plan) -> None:
+    """A part per member with own development goals, after the group's."""
+    members = plan.conversation.members_with_goals
+    if not members:
+        return
+    _add(doc, HEADING_1, OWN_GOALS)
+    _add(doc, GUIDANCE, OWN_GOALS_TEXT)
+    for member in members:
+        _own_goals(doc, plan, member, lead=False)
 
 
 def _confidentiality(doc: DocxDocument, plan: _Plan) -> None:
     _add(doc, HEADING_1, "Fortrolighed")
-    doc.add_paragraph(CONFIDENTIALITY_TEXT)
+    doc.add_paragraph(clean_text(plan.concept.plan.confidentiality))
     _add(doc, HEADING_2, "Det må videregives")
     agreed = clean_text(plan.conversation.confidentiality).strip()
     doc.add_paragraph(agreed or NO_CONFIDENTIALITY)
+    sharing = plan.concept.agreement_field(SHARED_WITH)
+    shared = [
+        (clean_text(a.what).strip(), clean_text(a.shared_with).strip())
+        for a in plan.conversation.agreements
+        if clean_text(a.shared_with).strip()
+    ]
+    if sharing is None or not shared:
+        return
+    _add(doc, HEADING_2, "Aftaler, der kan deles")
+    for what, whom in shared:
+        line = _add(doc, BULLET)
+        line.add_run(what or "–")
+        line.add_run(f" – {sharing.label.lower()}: ").italic = True
+        line.add_run(whom)
 
 
 def _follow_up(doc: DocxDocument, plan: _Plan) -> None:
@@ -597,17 +803,17 @@ def _follow_up(doc: DocxDocument, plan: _Plan) -> None:
     if not dated:
         doc.add_paragraph("Ingen aftaler har en opfølgningsdato.")
     else:
-        table = _table(doc, (3.2, 8.0, 2.4, 3.4))
-        _header_row(table, ("Dato", "Aftale", "Perspektiv", "Ansvarlig"), INK)
-        for day, a in dated:
-            values = [
+        rows = [
+            [
                 _DANISH.date(day),
                 clean_text(a.what).strip() or "–",
                 names.get(a.perspective_id, "Øvrigt"),
                 clean_text(a.responsible).strip() or "–",
             ]
-            for cell, value in zip(table.add_row().cells, values, strict=True):
-                _write(cell, value)
-            _keep_row_together(table, values)
+            for day, a in dated
+        ]
+        responsible = plan.concept.agreement_field(RESPONSIBLE)
+        who = responsible.label if responsible is not None else "Ansvarlig"
+        _grid(doc, ("Dato", "Aftale", "Perspektiv", who), rows, INK)
         doc.add_paragraph()
     _add(doc, GUIDANCE, COPY_TEXT)

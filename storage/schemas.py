@@ -10,6 +10,12 @@ Schema versions of ``dialogs.conversation.Conversation``:
    was set up in. Migrating from 1 derives ``place`` from ``chat`` and drops the Teams fields;
    the bot then no longer knows the messages it sent before (a new live card or prompt is sent
    where one is needed; see ``docs/decisions.md``).
+3. Agreements follow the concept's field list (issue 13): an agreement's ``when``, ``who`` and
+   ``value`` moved into ``details`` (the concept's other fields, by id; empty ones are left
+   out), next to the new ``member_id`` and ``shared_with``; the conversation gained
+   ``no_goals``, ``comments``, ``plan_written_at`` and ``approval_reminded`` (with defaults).
+   Migrating from 2 moves the three texts of every agreement, the conversation's own and those
+   of the "opfølgning fra sidst" snapshot.
 """
 
 from __future__ import annotations
@@ -36,4 +42,31 @@ def _v1_to_v2(raw: dict[str, Any]) -> dict[str, Any]:
     return raw
 
 
-CONVERSATION = Codec(Conversation, SCHEMA_VERSION, {1: _v1_to_v2}, name="conversation")
+_MOVED_TO_DETAILS = ("when", "who", "value")
+
+
+def _agreement_v2_to_v3(agreement: Any) -> None:
+    if not isinstance(agreement, dict):
+        return
+    details = agreement.get("details")
+    details = dict(details) if isinstance(details, dict) else {}
+    for name in _MOVED_TO_DETAILS:
+        value = agreement.pop(name, None)
+        if isinstance(value, str) and value:
+            details[name] = value
+    agreement["details"] = details
+
+
+def _v2_to_v3(raw: dict[str, Any]) -> dict[str, Any]:
+    for agreement in raw.get("agreements") or ():
+        _agreement_v2_to_v3(agreement)
+    previous = raw.get("previous")
+    if isinstance(previous, dict):
+        for agreement in previous.get("agreements") or ():
+            _agreement_v2_to_v3(agreement)
+    return raw
+
+
+CONVERSATION = Codec(
+    Conversation, SCHEMA_VERSION, {1: _v1_to_v2, 2: _v2_to_v3}, name="conversation"
+)

@@ -12,12 +12,12 @@ from cards.common import Card
 from cards.help import help_card
 
 
-async def _help(_: Context, press: Press) -> Card:
-    return help_card(press.texts, press.bot_name)
+async def _help(ctx: Context, press: Press) -> Card:
+    return help_card(ctx.concept, press.texts, press.bot_name)
 
 
-async def _help_command(_: Context, press: Press, __: str) -> Card:
-    return help_card(press.texts, press.bot_name)
+async def _help_command(ctx: Context, press: Press, _: str) -> Card:
+    return help_card(ctx.concept, press.texts, press.bot_name)
 
 
 def routes() -> dict[str, Route]:
@@ -49,6 +49,8 @@ def routes() -> dict[str, Route]:
         verbs.LIVE_FINISH: live.finish.route(),
         verbs.PLAN_GENERATE: Route(plan.generate),
         verbs.PLAN_LINK: Route(plan.link),
+        verbs.PLAN_APPROVE: Route(plan.approve, plan.refused),
+        verbs.PLAN_COMMENT: Route(plan.comment, plan.refused),
         verbs.FOLLOWUP_DONE: Route(follow_up.mark_done, follow_up.refused),
         verbs.FOLLOWUP_MOVE: Route(follow_up.move, follow_up.refused),
     }

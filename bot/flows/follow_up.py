@@ -34,16 +34,23 @@ async def _apply(ctx: Context, press: Press, done: bool) -> Card:
         id_field(press.data, verbs.DATA_CONVERSATION), press.person, event, ctx.clock()
     )
     message = press.texts.get("followup.is_done" if done else "followup.moved")
-    return _card(changed.conversation, agreement_id, press, message)
+    return _card(ctx, changed.conversation, agreement_id, press, message)
 
 
 def _card(
-    conversation: Conversation, agreement_id: str, press: Press, message: str, ok: bool = True
+    ctx: Context,
+    conversation: Conversation,
+    agreement_id: str,
+    press: Press,
+    message: str,
+    ok: bool = True,
 ) -> Card:
     agreement = next((a for a in conversation.agreements if a.id == agreement_id), None)
     if agreement is None:
         raise UnknownItem("no such agreement", item="agreement")
-    return follow_up_card(conversation, agreement, press.texts, message=message, success=ok)
+    return follow_up_card(
+        conversation, ctx.concept, agreement, press.texts, message=message, success=ok
+    )
 
 
 async def mark_done(ctx: Context, press: Press) -> Card:
@@ -67,4 +74,4 @@ async def refused(
         f.agreement_id != agreement_id for f in latest.follow_ups
     ):
         return message_card(message)
-    return _card(latest, agreement_id, press, message, ok=False)
+    return _card(ctx, latest, agreement_id, press, message, ok=False)

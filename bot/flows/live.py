@@ -25,22 +25,22 @@ from cards.agreements import agreements_card
 from cards.common import Card
 from cards.copies import stale_copy_card
 from cards.errors import message_card, refusal_message
+from cards.fields import field_id
 from cards.live import (
-    AGREEMENT_INPUTS,
     FINISH_CONFIDENTIALITY,
     FINISH_NEXT_FOLLOW_UP,
     GOTO_INPUT,
     NEW_FORM,
     NOTE_PERSPECTIVE,
     NOTE_TEXT,
-    field_id,
+    PERSPECTIVE,
     live_card,
 )
 from cards.status import status_card
 from dialogs import events as ev
 from dialogs.access import member
 from dialogs.conversation import Conversation, Person
-from dialogs.errors import DomainError, NotPrivate, StaleCopy, UnknownItem, Unprepared
+from dialogs.errors import DomainError, NoGoals, NotPrivate, StaleCopy, UnknownItem, Unprepared
 
 Data = dict[str, Any]
 # (presser's participant id, card data, invoke activity id) -> the domain event
@@ -97,6 +97,7 @@ class LivePress:
             success=False,
             values=press.data if self.keeps_typed else None,
             editing=editing if isinstance(editing, str) else None,
+            ask_no_goals=isinstance(refusal, NoGoals),
         )
 
     def route(self) -> Route:
@@ -145,11 +146,19 @@ def _note(actor: str, data: Data, request_id: str) -> ev.Event:
     )
 
 
+MAX_FIELDS = 20  # inputs of one agreement form (a concept declares at most 12 fields)
+
+
 def _fields(data: Data, form: str) -> ev.AgreementFields:
-    values = {name: text_field(data, field_id(form, name)) for name in AGREEMENT_INPUTS}
-    return ev.AgreementFields(
-        perspective_id=text_field(data, field_id(form, "perspective")), **values
-    )
+    """Every input of the form, by the concept's field id (``{form}.{id}``): which fields the
+    kind has is the domain's to say."""
+    prefix = field_id(form, "")
+    names = [key[len(prefix) :] for key in data if key.startswith(prefix)]
+    names = [name for name in names if name and name != PERSPECTIVE]
+    if len(names) > MAX_FIELDS:
+        raise BadPayload("too many agreement fields")
+    values = {name: text_field(data, field_id(form, name)) for name in names}
+    return ev.AgreementFields.from_values(text_field(data, field_id(form, PERSPECTIVE)), values)
 
 
 def _add(actor: str, data: Data, request_id: str) -> ev.Event:
@@ -173,6 +182,7 @@ def _finish(actor: str, data: Data, request_id: str) -> ev.Event:
         actor,
         confidentiality=text_field(data, FINISH_CONFIDENTIALITY),
         next_follow_up=text_field(data, FINISH_NEXT_FOLLOW_UP),
+        no_goals=bool_field(data, verbs.DATA_NO_GOALS),
         request_id=request_id,
     )
 
@@ -215,7 +225,7 @@ async def start(ctx: Context, press: Press) -> Card:
     )
     ctx.outbox.after(changed.conversation, changed.effects, press.texts)
     message = press.texts.get("live.shown_again" if again else "live.started")
-    return status_card(changed.conversation, press.texts, message=message)
+    return status_card(changed.conversation, ctx.concept, press.texts, message=message)
 
 
 async def start_refused(
@@ -231,6 +241,7 @@ async def start_refused(
     delivery = await ctx.deliveries.get(latest.id)
     return status_card(
         latest,
+        ctx.concept,
         press.texts,
         message=message,
         success=False,
@@ -278,7 +289,7 @@ async def show_agreements(ctx: Context, press: Press) -> Card:
     if _outdated(conversation, press):
         return stale_copy_card(conversation, press.texts)
     start = int_field(press.data, verbs.DATA_FROM, default=0) or 0
-    return agreements_card(conversation, press.texts, start=start)
+    return agreements_card(conversation, ctx.concept, press.texts, start=start)
 
 
 async def refresh(ctx: Context, press: Press) -> Card:
@@ -286,7 +297,7 @@ async def refresh(ctx: Context, press: Press) -> Card:
     conversation = await ctx.conversations.get(id_field(press.data, verbs.DATA_CONVERSATION))
     actor = resolve_actor(conversation, press.person)
     if conversation.phase not in ("live", "closed"):
-        return status_card(conversation, press.texts)
+        return status_card(conversation, ctx.concept, press.texts)
     if _outdated(conversation, press):
         return stale_copy_card(conversation, press.texts)
     return live_card(conversation, ctx.concept, press.texts, viewer=actor)

@@ -16,7 +16,9 @@ async def meeting_started(ctx: Context, press: Press) -> Card | None:
     conversation = await ctx.conversations.current_for_chat(press.chat.conversation_id)
     if conversation is None or conversation.phase != "preparation":
         return None
-    card = status_card(conversation, press.texts, message=press.texts.get("meeting.started"))
+    card = status_card(
+        conversation, ctx.concept, press.texts, message=press.texts.get("meeting.started")
+    )
     await ctx.outbox.show_status(conversation, press.chat, card)
     return None
 

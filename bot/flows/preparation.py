@@ -46,7 +46,11 @@ async def choose_keywords(ctx: Context, press: Press) -> Card:
     """``prep.keywords``: exactly three keywords of the concept, and private notes. Answers with
     the card folded to the summary, the confirmation on top and beside "Ret"."""
     keywords = chosen_keywords(press.data)
-    notes = {p.id: text_field(press.data, note_input(p.id)) for p in ctx.concept.perspectives}
+    notes = {
+        p.id: text
+        for p in ctx.concept.perspectives
+        if (text := text_field(press.data, note_input(p.id)))
+    }
     changed = await ctx.conversations.change(
         _conversation_id(press),
         press.person,
@@ -60,13 +64,10 @@ async def choose_keywords(ctx: Context, press: Press) -> Card:
         ctx.clock(),
     )
     ctx.outbox.after(changed.conversation, changed.effects, press.texts)
+    texts = press.texts
+    saved = texts.get("prep.saved") if ctx.concept.uses_keywords else texts.get("prep.saved_ready")
     return preparation_card(
-        changed.conversation,
-        ctx.concept,
-        press.texts,
-        changed.actor,
-        message=press.texts.get("prep.saved"),
-        success=True,
+        changed.conversation, ctx.concept, texts, changed.actor, message=saved, success=True
     )
 
 
@@ -168,6 +169,7 @@ async def _status(
     delivery = await ctx.deliveries.get(conversation.id)
     return status_card(
         conversation,
+        ctx.concept,
         press.texts,
         message=message,
         success=success,

@@ -18,4 +18,4 @@ async def show(ctx: Context, press: Press) -> Card:
     conversation = await ctx.conversations.get(id_field(press.data, verbs.DATA_CONVERSATION))
     member(conversation, resolve_actor(conversation, press.person))
     start = int_field(press.data, verbs.DATA_FROM, default=0) or 0
-    return previous_card(conversation, press.texts, start=start)
+    return previous_card(conversation, ctx.concept, press.texts, start=start)

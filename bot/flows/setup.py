@@ -121,16 +121,19 @@ def _event(press: Press, actor: str, people: dict[str, Person], concept: Concept
             raise InvalidField("not in this chat", field="participants", reason="choice")
     date = text_field(data, inputs.INPUT_DATE)
     time = text_field(data, inputs.INPUT_TIME) or "09:00"
+    kind = kind_of(text_field(data, inputs.INPUT_KIND) or data.get(verbs.DATA_KIND))
     wording = {q.id: text_field(data, inputs.wording_input(q.id)) for q in concept.questions}
+    # An extra question without a perspective goes under the kind's first one.
+    first = (concept.perspectives_for(kind) or concept.perspectives)[0].id
     extras = []
     for n in range(1, inputs.EXTRA_SLOTS + 1):
         pid, tid = inputs.extra_inputs(n)
         if question := text_field(data, tid):
-            extras.append((text_field(data, pid) or concept.perspectives[0].id, question))
+            extras.append((text_field(data, pid) or first, question))
     co = text_field(data, inputs.INPUT_COFACILITATOR)
     return SaveSetup(
         actor,
-        kind=kind_of(text_field(data, inputs.INPUT_KIND) or data.get(verbs.DATA_KIND)),
+        kind=kind,
         participants=tuple(chosen),
         starts_at=f"{date}T{time}" if date else None,
         duration_minutes=int_field(data, inputs.INPUT_DURATION),
@@ -200,7 +203,7 @@ async def save_setup(ctx: Context, press: Press) -> Card:
     if press.message_id and press.chat.is_group:
         pressed = Message(press.chat, press.message_id)
         ctx.outbox.tasks.spawn(ctx.outbox.keep_status(conversation, pressed, texts))
-    return status_card(conversation, texts, message=message)
+    return status_card(conversation, ctx.concept, texts, message=message)
 
 
 async def refused(

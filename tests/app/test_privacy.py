@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from dialogs.privacy import ERASED_NAME
-from tests.app.harness import BotServer, Chat, Client
+from tests.app.harness import BotServer, Chat, Client, card_text
+from tests.app.test_confidentiality import chat_with
 from tests.app.test_live_flow import LEADER, MEMBERS, agreement, prepared_grus
 from tests.support.connector import ConnectorStandIn
 
@@ -67,6 +68,17 @@ async def test_a_person_is_erased_on_request_from_every_stored_byte(
     what the group wrote stays."""
     target = MEMBERS[0]
     conversation_id = await finished_grus(client, server, connector, "forget")
+    # They approved the plan, and another member commented on it naming them.
+    own = chat_with(connector, target.id)
+    approve = {"conversation": conversation_id, "version": 1}
+    _, card = await client.press(own, target, "plan.approve", approve)
+    assert "du har godkendt" in card_text(card), card_text(card)
+    comment = {**approve, "comment.text": f"{target.name} bør have en mentor"}
+    _, card = await client.press(
+        chat_with(connector, MEMBERS[1].id), MEMBERS[1], "plan.comment", comment
+    )
+    assert "Din kommentar er sendt" in card_text(card), card_text(card)
+    await server.settle()
     group = Chat("19:forget@thread.v2", True, connector.service_url)
     others = [m for m in MEMBERS if m != target]
     next_setup = {
@@ -125,9 +137,11 @@ async def test_a_person_is_erased_on_request_from_every_stored_byte(
     assert ERASED_NAME in names and MEMBERS[1].name in names
     assert first["agreements"][0]["responsible"] == ERASED_NAME
     assert first["notes"][0]["text"] == "Fælles note"  # what the group wrote together stays
+    assert first["approvals"][0]["user_id"].startswith("erased-")
+    assert first["comments"][0]["text"] == f"{ERASED_NAME} bør have en mentor"
     later = json.loads(files[f"conversations%{next_id}.json"].read_text())["record"]
     assert later["previous"]["agreements"][0]["responsible"] == ERASED_NAME
     live = json.loads(files[f"conversations%{live_id}.json"].read_text())["record"]
     assert live["live"]["last_actor"].startswith("erased-")
-    assert live["agreements"][0]["who"] == f"{ERASED_NAME} og resten af gruppen"
+    assert live["agreements"][0]["details"]["who"] == f"{ERASED_NAME} og resten af gruppen"
     assert not list((root / "documents").rglob(f"*{conversation_id}*/*.docx"))

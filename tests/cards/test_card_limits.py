@@ -33,10 +33,11 @@ from cards.agreements import agreements_card
 from cards.budget import CARD_BUDGET, added
 from cards.copies import stale_copy_card
 from cards.errors import message_card, refusal_message, retry_card
+from cards.fields import field_id
 from cards.follow_up import follow_up_card
 from cards.help import help_card
-from cards.live import field_id, live_card, outsider_card
-from cards.plan import plan_links_card, plan_ready_card
+from cards.live import live_card, outsider_card
+from cards.plan import approval_reminder_card, comment_card, plan_links_card, plan_ready_card
 from cards.preparation import keyword_input, note_input, preparation_card
 from cards.previous import SHOWN, previous_card, previous_section
 from cards.setup import (
@@ -51,7 +52,7 @@ from cards.setup import (
 from cards.status import keywords_card, status_card
 from cards.texts import Texts
 from dialogs import events as ev
-from dialogs.concept import Concept, default_concept_path, load_concept
+from dialogs.concept import Concept, concepts_dir, default_concept_path, load_concept
 from dialogs.conversation import Conversation, Person, PreviousPlan, previous_plan
 from dialogs.errors import InvalidField, InvalidKeywords, NotPrivate, Unprepared
 from dialogs.text import LIMITS
@@ -170,6 +171,8 @@ def worst_case(concept: Concept, name_length: int, previous: PreviousPlan | None
                 responsible=people[n % len(people)].user_id,  # their name, at its limit
                 follow_up="2027-03-01",
                 value=_longest("Mere overblik og bedre samarbejde ", LIMITS["value"]),
+                shared_with=_longest("HR og uddannelseskoordinatoren ", LIMITS["shared_with"]),
+                member=people[n % len(people)].user_id if n % 2 else "",
             )
             actor = conv.participants[n % MAX_PARTICIPANTS].user_id
             conv = run(conv, ev.AddAgreement(actor, fields), c)
@@ -181,6 +184,12 @@ def worst_case(concept: Concept, name_length: int, previous: PreviousPlan | None
         conv = run(conv, ev.Finish(leader.user_id, confidentiality, "2027-06-01"), c)
         for agreement in conv.agreements[::3]:
             conv = run(conv, ev.CompleteFollowUp(people[0].user_id, agreement.id), c)
+        conv = run(conv, ev.PlanWritten(SYSTEM, version=1), c)
+        comment = _longest("Jeg er ikke enig i målet om kurset ", LIMITS["comment"])
+        for p in conv.participants[1::2]:  # half approved, the others commented
+            conv = run(conv, ev.ApprovePlan(p.user_id, version=1), c)
+        for p in conv.participants[::2]:
+            conv = run(conv, ev.CommentOnPlan(p.user_id, version=1, text=comment), c)
         return Worst(watched, prepared, live, conv)
 
 
@@ -218,6 +227,8 @@ def _typed_live(worst: Worst) -> dict[str, str]:
             field_id(form, "responsible"): worst.member,
             field_id(form, "follow_up"): "2027-09-01",
             field_id(form, "value"): _longest("Bedre trivsel i hverdagen ", LIMITS["value"]),
+            field_id(form, "shared_with"): _longest("HR ", LIMITS["shared_with"]),
+            field_id(form, "member"): worst.member,
         }
     return typed
 
@@ -264,7 +275,7 @@ def first_cards(concept: Concept, worst: Worst) -> Built:
     }
     live_at_extra = run(w.live, ev.Move(w.leader, to=9 + MAX_EXTRA_QUESTIONS - 1, jump=True), c)
     return {
-        "help": _built(help_card, DA, bot_name=_longest("Samtaleguide ", 256)),
+        "help": _built(help_card, c, DA, bot_name=_longest("Samtaleguide ", 256)),
         "setup new GRUS, roster of 60": _built(setup_card, c, DA, kind="GRUS", roster=roster),
         "setup edit, 60 people": _built(
             setup_card, c, DA, kind="GRUS", roster=roster, conversation=w.prepared
@@ -312,17 +323,19 @@ def first_cards(concept: Concept, worst: Worst) -> Built:
         "preparation, nobody has chosen, en": _built(preparation_card, w.watched, c, EN, w.leader),
         "preparation locked": _built(preparation_card, w.live, c, DA, w.member),
         "preparation, stranger": _built(preparation_card, w.prepared, c, DA, "29:not-in-it"),
-        "status, everyone prepared": _built(status_card, w.prepared, DA),
+        "status, everyone prepared": _built(status_card, w.prepared, c, DA),
+        "status once closed, half approved": _built(status_card, w.closed, c, DA),
         "status, nobody reached, onlookers, asks to start": _built(
             status_card,
             w.watched,
+            c,
             DA,
             message=unprepared,
             success=False,
             unreachable=everyone,
             ask_start=True,
         ),
-        "status once live": _built(status_card, w.live, DA),
+        "status once live": _built(status_card, w.live, c, DA),
         "keywords summary": _built(keywords_card, w.prepared, DA),
         "keywords summary, nobody has chosen": _built(keywords_card, w.watched, EN),
         "live (shared card)": _built(live_card, w.live, c, DA),
@@ -348,15 +361,15 @@ def first_cards(concept: Concept, worst: Worst) -> Built:
         "outsider card, not yours": _built(outsider_card, w.live, EN, shared=False),
         "live closed": _built(live_card, w.closed, c, DA),
         "live closed, participant": _built(live_card, w.closed, c, DA, viewer=w.member),
-        "all agreements, first part": _built(agreements_card, w.live, DA),
-        "all agreements, from 100": _built(agreements_card, w.live, DA, start=100),
+        "all agreements, first part": _built(agreements_card, w.live, c, DA),
+        "all agreements, from 100": _built(agreements_card, w.live, c, DA, start=100),
         "all agreements, last one, refused": _built(
-            agreements_card, w.live, DA, start=MAX_AGREEMENTS - 1, message=too_long
+            agreements_card, w.live, c, DA, start=MAX_AGREEMENTS - 1, message=too_long
         ),
-        "all agreements, closed": _built(agreements_card, w.closed, EN),
-        "follow-up reminder": _built(follow_up_card, w.closed, agreement, DA),
+        "all agreements, closed": _built(agreements_card, w.closed, c, EN),
+        "follow-up reminder": _built(follow_up_card, w.closed, c, agreement, DA),
         "follow-up refused": _built(
-            follow_up_card, w.closed, agreement, DA, message=too_long, success=False
+            follow_up_card, w.closed, c, agreement, DA, message=too_long, success=False
         ),
         "plan links": _built(
             plan_links_card,
@@ -367,7 +380,30 @@ def first_cards(concept: Concept, worst: Worst) -> Built:
             minutes=15,
             note=_longest("PDF-udgaven kunne ikke laves: LibreOffice svarede ikke. ", 1000),
         ),
-        "plan ready in the group": _built(plan_ready_card, w.closed, DA, version=99),
+        "plan links, the leader's, refused": _built(
+            plan_links_card,
+            w.closed,
+            DA,
+            version=1,
+            links=links,
+            minutes=15,
+            viewer=w.leader,
+            message=too_long,
+            success=False,
+        ),
+        "plan links, a member's, to approve": _built(
+            plan_links_card, w.closed, EN, version=1, links=links, minutes=15, viewer=w.member
+        ),
+        "a comment for the leader": _built(
+            comment_card,
+            w.closed,
+            DA,
+            user_id=w.member,
+            version=1,
+            comment=w.closed.comments[0].text,
+        ),
+        "the leader reminded of approvals": _built(approval_reminder_card, w.closed, DA),
+        "plan ready in the group": _built(plan_ready_card, w.closed, DA, version=1),
         "plan failed in the group": _built(plan_ready_card, w.closed, EN, version=None),
         "live, an outdated copy": _built(stale_copy_card, w.live, DA),
         "late answer to a setup, everything typed": _built(
@@ -405,10 +441,12 @@ def next_cards(concept: Concept, worst: Worst) -> Built:
             values=_typed_preparation(c),
         ),
         "next: preparation locked": _built(preparation_card, w.live, c, DA, w.member),
-        "next: previous agreements, first part": _built(previous_card, w.prepared, DA),
-        "next: previous agreements, from 100, live": _built(previous_card, w.live, DA, start=100),
+        "next: previous agreements, first part": _built(previous_card, w.prepared, c, DA),
+        "next: previous agreements, from 100, live": _built(
+            previous_card, w.live, c, DA, start=100
+        ),
         "next: previous agreements, last one, refused": _built(
-            previous_card, w.closed, EN, start=MAX_AGREEMENTS - 1, message="Refused " * 100
+            previous_card, w.closed, c, EN, start=MAX_AGREEMENTS - 1, message="Refused " * 100
         ),
         "next: live (shared card)": _built(live_card, w.live, c, DA),
         "next: live (leader's view)": _built(live_card, w.live, c, DA, viewer=w.leader),
@@ -444,7 +482,9 @@ WORST_CASE_NAMES = [
     "outsider card, shared", "outsider card, not yours", "live closed", "live closed, participant",
     "all agreements, first part", "all agreements, from 100", "all agreements, last one, refused",
     "all agreements, closed", "follow-up reminder", "follow-up refused", "plan links",
-    "plan ready in the group", "plan failed in the group", "live, an outdated copy",
+    "plan links, the leader's, refused", "plan links, a member's, to approve",
+    "a comment for the leader", "the leader reminded of approvals",
+    "status once closed, half approved", "plan ready in the group", "plan failed in the group", "live, an outdated copy",
     "late answer to a setup, everything typed", "late answer to a preparation, everything typed",
     "next: preparation summary", "next: preparation form (Ret), leader",
     "next: preparation form, refused with everything typed", "next: preparation locked",
@@ -598,11 +638,13 @@ def test_the_live_card_keeps_room_for_the_newest_notes_and_agreements(
     assert DA.get("live.more_notes", count=MAX_NOTES - len(notes)) in _lines(card)
 
 
-def test_the_section_takes_no_more_than_its_budget(worlds: tuple[Worst, Worst]) -> None:
+def test_the_section_takes_no_more_than_its_budget(
+    worlds: tuple[Worst, Worst], concept: Concept
+) -> None:
     conversation = worlds[1].prepared
     shown_before = -1
     for budget in (0, 1_000, 3_000, 6_000, 12_000, 200_000):
-        section = previous_section(conversation, DA, budget=budget)
+        section = previous_section(conversation, concept, DA, budget=budget)
         shown = len(_items(section_card(section)))
         assert shown >= shown_before and shown <= SHOWN
         if shown:
@@ -619,7 +661,9 @@ def section_card(section: list[dict[str, Any]]) -> Card:
 
 
 @pytest.mark.parametrize("kind", ["the last plan's", "this conversation's"])
-def test_every_agreement_is_on_exactly_one_page(kind: str, worlds: tuple[Worst, Worst]) -> None:
+def test_every_agreement_is_on_exactly_one_page(
+    kind: str, worlds: tuple[Worst, Worst], concept: Concept
+) -> None:
     """Following "Næste side" from the start shows every agreement once, in order; following
     "Forrige side" from the last part back leads to the start, again showing each once."""
     first, following = worlds
@@ -627,12 +671,12 @@ def test_every_agreement_is_on_exactly_one_page(kind: str, worlds: tuple[Worst, 
         verb = verbs.PREVIOUS_SHOW
 
         def part(start: int) -> Card:
-            return previous_card(following.prepared, DA, start=start)
+            return previous_card(following.prepared, concept, DA, start=start)
     else:
         verb = verbs.AGREEMENTS_SHOW
 
         def part(start: int) -> Card:
-            return agreements_card(first.live, DA, start=start)
+            return agreements_card(first.live, concept, DA, start=start)
 
     seen: list[int] = []
     start: int | None = 0
@@ -658,12 +702,14 @@ def test_every_agreement_is_on_exactly_one_page(kind: str, worlds: tuple[Worst, 
     assert back == list(range(1, MAX_AGREEMENTS + 1))
 
 
-def test_the_way_back_from_the_last_plans_agreements(worlds: tuple[Worst, Worst]) -> None:
+def test_the_way_back_from_the_last_plans_agreements(
+    worlds: tuple[Worst, Worst], concept: Concept
+) -> None:
     """To the preparation card while the conversation is in preparation, to the live card
     after."""
     following = worlds[1]
-    in_preparation = previous_card(following.prepared, DA)
-    once_live = previous_card(following.live, DA)
+    in_preparation = previous_card(following.prepared, concept, DA)
+    once_live = previous_card(following.live, concept, DA)
     assert _button(in_preparation, verbs.PREP_SHOW, "Tilbage til forberedelsen") is not None
     assert _button(in_preparation, verbs.LIVE_REFRESH) is None
     assert _button(once_live, verbs.LIVE_REFRESH, "Tilbage til samtalekortet") is not None
@@ -691,3 +737,73 @@ def test_a_late_answer_too_big_to_carry_the_press_gets_the_message_alone() -> No
     assert answer == message_card(DA.get("error.too_late"))
     small = retry_card(DA.get("error.too_late"), DA.get("error.retry"), verbs.NOTE_ADD, {"a": "b"})
     assert small["actions"][0]["data"] == {"a": "b"}
+
+
+def test_gentoftes_cards_at_every_limit() -> None:
+    """Gentofte's concept has no keywords but ten agreement fields: a GRUS of 60 with 200
+    development goals, every field at its limit, and the forms typed full, stays under 80 KB."""
+    g = load_concept(concepts_dir() / "gentofte.json")
+    people = tuple(replace(user(n), name=_longest("Karen Østergaard ", 256)) for n in range(1, 60))
+    leader = replace(LEADER, name=_longest("Lene Leder ", 256))
+    conv = new_conversation(
+        conversation_id="c-gentofte-worst", concept=g, kind="GRUS", leader=leader, place=PLACE,
+        now=NOW,
+    )  # fmt: skip
+    conv = run(
+        conv, setup_event(g, actor=leader.user_id, participants=people, co_facilitator=None), g
+    )
+    conv = run(conv, ev.StartLive(leader.user_id, force=True), g)
+
+    def full(spec_id: str, limit: int) -> str:
+        return _longest(f"{spec_id} på dansk med æøå ", limit)
+
+    texts = {f.id: full(f.id, f.max_length) for f in g.agreement_fields if f.input == "text"}
+    for n in range(MAX_AGREEMENTS):
+        values = {
+            **texts,
+            "responsible": people[n % len(people)].user_id,
+            "follow_up": "2027-03-01",
+            "member": people[n % len(people)].user_id if n % 2 else "",
+        }
+        fields = ev.AgreementFields.from_values(g.perspectives_for("GRUS")[n % 2].id, values)
+        conv = run(conv, ev.AddAgreement(people[0].user_id, fields), g)
+    typed = {
+        field_id(form, k): v for form in ("new", conv.agreements[-1].id) for k, v in texts.items()
+    }
+    closed_ = run(conv, ev.Finish(leader.user_id), g)
+    follow = closed_.follow_ups[0]
+    agreement = next(a for a in closed_.agreements if a.id == follow.agreement_id)
+    built = {
+        "live, leader, everything typed": live_card(
+            conv, g, DA, viewer=leader.user_id, message="Nej", values=typed,
+            editing=conv.agreements[-1].id,
+        ),
+        "live, shared": live_card(conv, g, DA),
+        "all agreements": agreements_card(conv, g, DA),
+        "follow-up reminder": follow_up_card(closed_, g, agreement, DA),
+        "preparation form": preparation_card(
+            run(
+                new_conversation(
+                    conversation_id="c-g2", concept=g, kind="LUS", leader=leader, place=PLACE,
+                    now=NOW,
+                ),
+                setup_event(
+                    g,
+                    actor=leader.user_id,
+                    kind="LUS",
+                    participants=people[:1],
+                    co_facilitator=None,
+                ),
+                g,
+            ),
+            g, DA, people[0].user_id,
+        ),
+    }  # fmt: skip
+    for name, card in built.items():
+        assert problems(card) == [], name
+    assert len(_items(built["live, shared"], DA)) == 0  # Gentofte's first label is not "Hvad"
+    assert any(
+        "Udviklingsmål" in node.get("title", "")
+        for node in walk(built["live, shared"])
+        if isinstance(node.get("title"), str)
+    )

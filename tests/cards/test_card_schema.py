@@ -41,10 +41,16 @@ from jsonschema.exceptions import best_match
 from cards import verbs
 from cards.agreements import agreements_card
 from cards.errors import message_card, refusal_message
+from cards.fields import field_id
 from cards.follow_up import follow_up_card
 from cards.help import help_card
-from cards.live import field_id, live_card
-from cards.plan import plan_links_card, plan_ready_card
+from cards.live import live_card
+from cards.plan import (
+    approval_reminder_card,
+    comment_card,
+    plan_links_card,
+    plan_ready_card,
+)
 from cards.preparation import INPUT_KEYWORDS, keyword_input, note_input, preparation_card
 from cards.previous import previous_card
 from cards.setup import (
@@ -65,9 +71,9 @@ from cards.setup import (
 from cards.status import keywords_card, status_card
 from cards.texts import Texts
 from dialogs import events as ev
-from dialogs.concept import Concept, default_concept_path, load_concept
+from dialogs.concept import Concept, concepts_dir, default_concept_path, load_concept
 from dialogs.conversation import Conversation, Person, PreviousPlan
-from dialogs.errors import DomainError, NotPrivate
+from dialogs.errors import DomainError, NoGoals, NotPrivate
 from dialogs.transitions import (
     apply,
     new_conversation,
@@ -235,6 +241,11 @@ MEMBERS = tuple(ROSTER[1:])
 @pytest.fixture(scope="module")
 def concept() -> Concept:
     return load_concept(default_concept_path())
+
+
+@pytest.fixture(scope="module")
+def gentofte() -> Concept:
+    return load_concept(concepts_dir() / "gentofte.json")
 
 
 def run(conv: Conversation, event: ev.Event, concept: Concept) -> Conversation:
@@ -427,10 +438,36 @@ def _cards(concept: Concept) -> dict[str, Callable[[], Card]]:
         note_input(c.perspectives[1].id): "Mine tanker",
     }
     links = {"docx": "https://st.example/plan.docx?sig=x", "pdf": "https://st.example/plan.pdf"}
+    half_approved = run(done, ev.PlanWritten("samtaleguide", version=1), c)
+    for person in half_approved.participants[:5]:
+        half_approved = run(half_approved, ev.ApprovePlan(person.user_id, version=1), c)
+    mus_live = run(
+        run(
+            run(
+                fresh(c, "MUS"),
+                setup_event(c, kind="MUS", participants=MEMBERS[:1], co_facilitator=None),
+                c,
+            ),
+            ev.StartLive(LEADER.user_id, force=True),
+            c,
+        ),
+        ev.AddNote(MEMBERS[0].user_id, "adfaerd", "Ingen mål i år"),
+        c,
+    )
+    no_goals = refusal(mus_live, ev.Finish(LEADER.user_id), c)
+    assert isinstance(no_goals, NoGoals)
+    own_goals = run(
+        started,
+        ev.AddAgreement(
+            MEMBERS[0].user_id,
+            agreement_fields(c, 0, member=MEMBERS[0].user_id, shared_with="HR"),
+        ),
+        c,
+    )
     return {
         # help
-        "help da": lambda: help_card(DA),
-        "help en": lambda: help_card(EN),
+        "help da": lambda: help_card(c, DA),
+        "help en": lambda: help_card(c, EN),
         # setup
         "setup new GRUS, roster of 12": lambda: setup_card(c, DA, kind="GRUS", roster=ROSTER),
         "setup new GRUS en": lambda: setup_card(c, EN, kind="GRUS", roster=ROSTER),
@@ -496,12 +533,13 @@ def _cards(concept: Concept) -> dict[str, Callable[[], Card]]:
         "preparation, stranger": lambda: preparation_card(prep, c, DA, "29:someone-else"),
         # status
         "status prepared, pending, unreachable": lambda: status_card(
-            mixed_status(c), DA, unreachable=never_reached(mixed_status(c))
+            mixed_status(c), c, DA, unreachable=never_reached(mixed_status(c))
         ),
         "status with refusal": lambda: status_card(
-            mixed_status(c), EN, message=refusal_message(not_leader, EN), success=False
+            mixed_status(c), c, EN, message=refusal_message(not_leader, EN), success=False
         ),
-        "status once live": lambda: status_card(started, DA),
+        "status once live": lambda: status_card(started, c, DA),
+        "status once closed, half approved": lambda: status_card(half_approved, c, DA),
         "keywords summary": lambda: keywords_card(shared, DA),
         "keywords summary en": lambda: keywords_card(mixed_status(c), EN),
         # live
@@ -529,24 +567,63 @@ def _cards(concept: Concept) -> dict[str, Callable[[], Card]]:
         "preparation with a long previous plan": lambda: preparation_card(
             long_previous, c, DA, MEMBERS[0].user_id
         ),
-        "previous agreements, in preparation": lambda: previous_card(long_previous, DA),
+        "previous agreements, in preparation": lambda: previous_card(long_previous, c, DA),
         "previous agreements, second part, live en": lambda: previous_card(
-            with_previous(c, 25), EN, start=20
+            with_previous(c, 25), c, EN, start=20
         ),
         "live closed": lambda: live_card(done, c, DA),
         "live 30 agreements, one being edited": lambda: live_card(
             moved(many, c, 3), c, DA, viewer=MEMBERS[0].user_id, editing=many.agreements[-1].id
         ),
-        "all agreements, first part": lambda: agreements_card(moved(many, c, 3), DA),
-        "all agreements, second part en": lambda: agreements_card(moved(many, c, 3), EN, start=20),
-        "all agreements, closed": lambda: agreements_card(done, DA),
+        "all agreements, first part": lambda: agreements_card(moved(many, c, 3), c, DA),
+        "all agreements, second part en": lambda: agreements_card(
+            moved(many, c, 3), c, EN, start=20
+        ),
+        "all agreements, closed": lambda: agreements_card(done, c, DA),
         # after the conversation
-        "follow-up reminder": lambda: follow_up_card(done, agreement, DA),
-        "follow-up done": lambda: follow_up_card(completed, agreement, EN, message="OK"),
+        "follow-up reminder": lambda: follow_up_card(done, c, agreement, DA),
+        "follow-up done": lambda: follow_up_card(completed, c, agreement, EN, message="OK"),
         "plan links": lambda: plan_links_card(
             done, DA, version=2, links=links, minutes=15, note="Ny version"
         ),
+        "plan links to approve": lambda: plan_links_card(
+            half_approved, DA, version=1, links=links, minutes=15, viewer=MEMBERS[5].user_id
+        ),
+        "plan links approved, en": lambda: plan_links_card(
+            half_approved, EN, version=1, links=links, minutes=15, viewer=MEMBERS[0].user_id
+        ),
+        "plan links, the leader's, who has not approved": lambda: plan_links_card(
+            half_approved,
+            DA,
+            version=1,
+            links=links,
+            minutes=15,
+            viewer=LEADER.user_id,
+            message=DA.get("plan.approved_thanks"),
+        ),
+        "plan links of an older version": lambda: plan_links_card(
+            half_approved, DA, version=0, links=links, minutes=15, viewer=MEMBERS[0].user_id
+        ),
         "plan ready in the group": lambda: plan_ready_card(done, DA, version=2),
+        "plan ready, half approved": lambda: plan_ready_card(half_approved, DA, version=1),
+        "a comment for the leader": lambda: comment_card(
+            half_approved,
+            DA,
+            user_id=MEMBERS[5].user_id,
+            version=1,
+            comment="Målet om *kurset* mangler en dato",
+        ),
+        "the leader reminded of approvals": lambda: approval_reminder_card(half_approved, EN),
+        "live refused: no goals in a MUS": lambda: live_card(
+            mus_live,
+            c,
+            DA,
+            viewer=LEADER.user_id,
+            message=refusal_message(no_goals, DA),
+            values={field_id("finish", "confidentiality"): "HR må vide det"},
+            ask_no_goals=True,
+        ),
+        "live GRUS with own goals": lambda: live_card(own_goals, c, DA, viewer=MEMBERS[0].user_id),
         "plan failed in the group": lambda: plan_ready_card(done, EN, version=None),
         # messages and errors
         "message: bad request": lambda: message_card(DA.get("error.bad_request")),
@@ -576,7 +653,15 @@ CARD_NAMES = [
     "all agreements, first part", "all agreements, second part en", "all agreements, closed",
     "follow-up reminder", "follow-up done", "plan links", "plan ready in the group",
     "plan failed in the group", "message: bad request", "message: unknown verb en",
-    "message: refusal", "message: confirmation",
+    "message: refusal", "message: confirmation", "status once closed, half approved",
+    "plan links to approve", "plan links approved, en",
+    "plan links, the leader's, who has not approved", "plan links of an older version",
+    "plan ready, half approved", "a comment for the leader", "the leader reminded of approvals",
+    "live refused: no goals in a MUS", "live GRUS with own goals",
+    "gentofte: help", "gentofte: setup new LUS", "gentofte: preparation form",
+    "gentofte: preparation summary", "gentofte: status, one prepared, asks to start",
+    "gentofte: live, leader refused with every field typed", "gentofte: live GRUS",
+    "gentofte: all agreements", "gentofte: follow-up reminder",
 ]  # fmt: skip
 
 
@@ -594,9 +679,64 @@ def cases(names: list[str], defects: dict[str, str]) -> list[Any]:
     ]
 
 
+def _gentofte_cards(g: Concept) -> dict[str, Callable[[], Card]]:
+    """Gentofte's concept: no keywords, its own agenda per kind, ten agreement fields."""
+    lus = run(
+        fresh(g, "LUS"),
+        setup_event(g, kind="LUS", participants=MEMBERS[:1], co_facilitator=None),
+        g,
+    )
+    one_ready = run(lus, ev.ChooseKeywords(MEMBERS[0].user_id, (), {"ledelse": "Mine noter"}), g)
+    started = run(one_ready, ev.StartLive(LEADER.user_id, force=True), g)
+    values = {
+        "what": "Lederuddannelse (diplommodul i personaleledelse)",
+        "how": "Diplommodul på professionshøjskolen",
+        "core_task": "Bedre personaleledelse i en travl drift",
+        "who": "Lederkollega som sparringspartner",
+        "use": "I MED-udvalget og på personalemøder",
+        "horizon": "1–2 år",
+        "responsible": MEMBERS[0].user_id,
+        "follow_up": "2027-06-01",
+        "shared_with": "HR (uddannelsesbudgettet)",
+    }
+    goal = ev.AgreementFields.from_values("kompetence", values)
+    with_goal = run(started, ev.AddAgreement(MEMBERS[0].user_id, goal), g)
+    typed = {field_id("new", k): v for k, v in values.items()}
+    done = run(with_goal, ev.Finish(LEADER.user_id), g)
+    grus = run(run(fresh(g), setup_event(g), g), ev.StartLive(LEADER.user_id, force=True), g)
+    grus = run(
+        grus,
+        ev.AddAgreement(
+            MEMBERS[2].user_id,
+            ev.AgreementFields.from_values("gruppen", {**values, "member": MEMBERS[2].user_id}),
+        ),
+        g,
+    )
+    follow = done.follow_ups[0]
+    agreement = next(a for a in done.agreements if a.id == follow.agreement_id)
+    unprepared = refusal(lus, ev.StartLive(LEADER.user_id), g)
+    return {
+        "gentofte: help": lambda: help_card(g, DA),
+        "gentofte: setup new LUS": lambda: setup_card(g, DA, kind="LUS", roster=ROSTER[:2]),
+        "gentofte: preparation form": lambda: preparation_card(lus, g, DA, MEMBERS[0].user_id),
+        "gentofte: preparation summary": lambda: preparation_card(
+            one_ready, g, EN, MEMBERS[0].user_id, message=EN.get("prep.saved_ready"), success=True
+        ),
+        "gentofte: status, one prepared, asks to start": lambda: status_card(
+            one_ready, g, DA, message=refusal_message(unprepared, DA), ask_start=True
+        ),
+        "gentofte: live, leader refused with every field typed": lambda: live_card(
+            with_goal, g, DA, viewer=LEADER.user_id, message="Nej", values=typed
+        ),
+        "gentofte: live GRUS": lambda: live_card(grus, g, DA),
+        "gentofte: all agreements": lambda: agreements_card(with_goal, g, EN),
+        "gentofte: follow-up reminder": lambda: follow_up_card(done, g, agreement, DA),
+    }
+
+
 @pytest.fixture(scope="module")
-def cards(concept: Concept) -> dict[str, Callable[[], Card]]:
-    return _cards(concept)
+def cards(concept: Concept, gentofte: Concept) -> dict[str, Callable[[], Card]]:
+    return _cards(concept) | _gentofte_cards(gentofte)
 
 
 def test_the_list_of_cards_is_complete(cards: dict[str, Callable[[], Card]]) -> None:

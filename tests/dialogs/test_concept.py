@@ -163,6 +163,79 @@ def test_comment_keys_are_ignored(tmp_path: pathlib.Path) -> None:
     assert load_concept(_write(tmp_path, doc)) == load_concept(default_concept_path())
 
 
+def test_keywords_may_be_left_out(tmp_path: pathlib.Path) -> None:
+    for keywords in (_DELETE, []):
+        doc = _packaged()
+        _edit("keywords", keywords)(doc)
+        loaded = load_concept(_write(tmp_path, doc))
+        assert loaded.keywords == () and not loaded.uses_keywords
+
+
+def test_the_agreement_fields_default_to_albertslunds_six(tmp_path: pathlib.Path) -> None:
+    doc = _packaged()
+    del doc["plan"]["agreement_fields"]
+    loaded = load_concept(_write(tmp_path, doc))
+    assert [f.id for f in loaded.agreement_fields_for("GRUS")] == [
+        "what", "when", "who", "responsible", "follow_up", "value",
+    ]  # fmt: skip
+
+
+def test_albertslunds_agreement_fields(concept: Concept) -> None:
+    """Albertslund's six fields as before, then "kan deles med" and, in a GRUS, whose own goal
+    it is."""
+    fields = concept.agreement_fields_for("MUS")
+    assert [(f.id, f.label, f.input) for f in fields] == [
+        ("what", "Hvad", "text"),
+        ("when", "Hvornår", "text"),
+        ("who", "Hvem", "text"),
+        ("responsible", "Ansvarlig", "participant"),
+        ("follow_up", "Opfølgning", "date"),
+        ("value", "Værdi", "text"),
+        ("shared_with", "Kan deles med", "text"),
+    ]
+    assert [f.max_length for f in fields if f.input == "text"] == [500, 200, 200, 500, 200]
+    assert [f.id for f in fields if f.required] == ["what"]
+    assert [f.id for f in concept.agreement_fields_for("GRUS")][-1] == "member"
+    assert (
+        fields[4].prompt() == "Opfølgning (dato)" and fields[4].prompt("en") == "Follow-up (date)"
+    )
+
+
+def test_a_question_may_belong_to_some_kinds_and_leave_out_its_plural(
+    tmp_path: pathlib.Path,
+) -> None:
+    doc = _packaged()
+    question = doc["perspectives"][2]["questions"][2]
+    question["kinds"] = ["LUS"]
+    del question["plural"]
+    loaded = load_concept(_write(tmp_path, doc))
+    assert [q.id for q in loaded.questions_for("LUS")][-1] == "q9"
+    assert "q9" not in [q.id for q in loaded.questions_for("MUS")]
+    assert loaded.question("q9").plural == loaded.question("q9").singular
+
+
+def test_every_kind_needs_a_question(tmp_path: pathlib.Path) -> None:
+    doc = _packaged()
+    for perspective in doc["perspectives"]:
+        for question in perspective["questions"]:
+            question["kinds"] = ["MUS", "LUS"]
+    with pytest.raises(ConceptError, match="GRUS") as info:
+        load_concept(_write(tmp_path, doc))
+    assert "GRUS har ingen spørgsmål" in info.value.danish
+
+
+def test_every_refusal_is_said_in_danish_too(tmp_path: pathlib.Path) -> None:
+    doc = _packaged()
+    doc["plan"]["agreement_fields"][1]["input"] = "number"
+    path = _write(tmp_path, doc)
+    with pytest.raises(ConceptError) as info:
+        load_concept(path)
+    assert info.value.danish == (
+        f"Fejl i konceptfilen {path}: feltet »plan.agreement_fields[1].input« "
+        "skal være en af: text, date, participant."
+    )
+
+
 def test_accepts_a_str_path() -> None:
     assert load_concept(str(default_concept_path())).id == "albertslund"
 
@@ -194,9 +267,8 @@ def _edit(field: str, value: Any) -> Callable[[Doc], None]:
 
 # (case, field path that is broken and must be reported, new value or _DELETE)
 EDITS: list[tuple[str, str, Any]] = [
-    ("missing keyword list", "keywords", _DELETE),
     ("keywords not a list", "keywords", "Motivation"),
-    ("empty keyword list", "keywords", []),
+    ("fewer keywords than everyone picks", "keywords", ["Motivation", "Mod"]),
     ("too many keywords", "keywords", [f"Stikord {n}" for n in range(61)]),
     ("duplicate keyword (case-insensitive)", "keywords[5]", "motivation"),
     ("newline in a keyword", "keywords[3]", "Arbejds\nkultur"),
@@ -232,6 +304,24 @@ EDITS: list[tuple[str, str, Any]] = [
     ("javascript URL", "links[0].url", "javascript:alert(1)"),
     ("duplicate link id", "links[1].id", "vision"),
     ("unknown key in plan", "plan.colour", "rød"),
+    ("agreement fields not a list", "plan.agreement_fields", {"what": "Hvad"}),
+    ("no agreement fields", "plan.agreement_fields", []),
+    ("agreement field of unknown input", "plan.agreement_fields[1].input", "number"),
+    ("agreement field id with a capital", "plan.agreement_fields[2].id", "Hvem"),
+    ("duplicate agreement field id", "plan.agreement_fields[2].id", "when"),
+    ("responsible as text", "plan.agreement_fields[3].input", "text"),
+    ("follow-up as text", "plan.agreement_fields[4].input", "text"),
+    ("what not required", "plan.agreement_fields[0].required", False),
+    ("what for one kind", "plan.agreement_fields[0].kinds", ["MUS"]),
+    ("required as text", "plan.agreement_fields[1].required", "ja"),
+    ("length of a date", "plan.agreement_fields[4].max_length", 10),
+    ("length too long", "plan.agreement_fields[5].max_length", 5000),
+    ("member for MUS", "plan.agreement_fields[7].kinds", ["MUS", "GRUS"]),
+    ("unknown kind of a field", "plan.agreement_fields[6].kinds", ["MUS", "XUS"]),
+    ("unknown key in a field", "plan.agreement_fields[1].colour", "rød"),
+    ("label too long", "plan.agreement_fields[1].label", "Hvornår " * 20),
+    ("question of unknown kind", "perspectives[0].questions[0].kinds", ["MOS"]),
+    ("empty kinds of a question", "perspectives[0].questions[0].kinds", []),
     ("missing plan label", "plan.agreement_prompt", _DELETE),
     ("unknown top-level key", "extra", 1),
     ("missing format", "format", _DELETE),
@@ -280,3 +370,22 @@ def test_non_utf8_file_is_refused(tmp_path: pathlib.Path) -> None:
     path.write_bytes(text.encode("latin-1", "replace"))
     with pytest.raises(ConceptError, match="cannot be read"):
         load_concept(path)
+
+
+def test_every_key_of_the_format_is_documented() -> None:
+    """docs/concept-format.md, for the people who write concept files, names every key, every
+    kind of input and every field id that means something to the bot."""
+    from dialogs import concept as format_
+
+    doc = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "concept-format.md").read_text(
+        encoding="utf-8"
+    )
+    keys = (
+        *format_._TOP_KEYS, *format_._TOP_OPTIONAL_KEYS, *format_._KIND_KEYS,
+        *format_._KIND_OPTIONAL_KEYS, *format_._PLAN_KEYS, *format_._PLAN_OPTIONAL_KEYS,
+        *format_._FIELD_KEYS, *format_._FIELD_OPTIONAL_KEYS, *format_.INPUTS,
+        *format_.CORE_FIELDS, "singular", "plural", "number", "colour_name",
+    )  # fmt: skip
+    missing = [key for key in keys if f"`{key}`" not in doc]
+    assert missing == []
+    assert "manage.py check-concept" in doc and "CONCEPT_FILE" in doc

@@ -103,7 +103,8 @@ def test_keywords_equal_seed_000_in_order(concept: Concept, seed_000: str) -> No
 
 def test_plan_labels_are_in_seed_000(concept: Concept, seed_000: str) -> None:
     text = _flat(seed_000)
-    for label in vars(concept.plan).values():
+    labels = ("title", "perspectives", "questions", "keywords", "notes", "agreements")
+    for label in [getattr(concept.plan, key) for key in (*labels, "agreement_prompt")]:
         assert label in text, f"plan label {label!r} is not in seed 000"
 
 

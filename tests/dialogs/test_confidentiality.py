@@ -93,7 +93,7 @@ def test_starting_with_people_unprepared_asks_first(concept: Concept) -> None:
     conv = run(conv, ev.ChooseKeywords(LEADER.user_id, KW), concept)
     with pytest.raises(Unprepared) as asked:
         apply(conv, ev.StartLive(LEADER.user_id), concept, NOW)
-    assert asked.value.params == {"count": 3}
+    assert asked.value.params == {"count": 3, "keywords": True}
     started, _ = apply(conv, ev.StartLive(LEADER.user_id, force=True), concept, NOW)
     assert started.phase == "live"
 

@@ -171,6 +171,7 @@ def test_title_and_subtitle(document: DocxDocument) -> None:
 def test_headings_and_tables_use_real_styles(document: DocxDocument) -> None:
     headings = [p for p in document.paragraphs if style_name(p).startswith("Heading")]
     assert [p.text for p in headings if style_name(p) == "Heading 1"] == [
+        "Godkendelse",
         "Stikord for samtalen",
         "Adfærd",
         "Struktur",
@@ -334,11 +335,9 @@ def test_hostile_content_still_makes_a_valid_document(concept: Concept) -> None:
         id="a-h",
         perspective_id="struktur",
         what=hostile(long_text),
-        when=hostile("<når>"),
-        who=hostile(HOSTILE),
+        details={"when": hostile("<når>"), "who": hostile(HOSTILE), "value": unbroken},
         responsible=hostile("Søren & Co"),
         follow_up="2027-02-03",
-        value=unbroken,
         author_id="u-1",
         created_at=NOW.isoformat(),
         updated_at=NOW.isoformat(),
@@ -378,7 +377,7 @@ def empty_lus(concept: Concept) -> Conversation:
     setup = ev.SaveSetup(boss.user_id, kind="LUS", participants=(Person("u-l", "Lars Leder"),))
     conv = run(conv, setup, concept)
     conv = run(conv, ev.StartLive(boss.user_id, force=True), concept)
-    return run(conv, ev.Finish(boss.user_id), concept)
+    return run(conv, ev.Finish(boss.user_id, no_goals=True), concept)
 
 
 def test_empty_conversation(concept: Concept) -> None:
@@ -401,6 +400,7 @@ def test_empty_conversation(concept: Concept) -> None:
         assert not tables(by_section[perspective.name])
     first = concept.question("q1")
     assert f"1.\t{first.singular}" in texts(by_section["Adfærd"])  # LUS speaks to "du"
+    assert "Ingen udviklingsmål i år." in texts(by_section[""])  # confirmed at the finish
     assert NO_CONFIDENTIALITY in texts(by_section["Fortrolighed"])
     follow_up = texts(by_section["Opfølgning"])
     assert "Planen følges op: Senest ved næste udviklingssamtale" in follow_up

@@ -10,6 +10,7 @@ import pytest
 
 from dialogs import events as ev
 from dialogs.concept import default_concept_path, load_concept
+from dialogs.conversation import previous_plan
 from storage.keys import place_of
 from storage.schemas import CONVERSATION
 from storage.serialization import SerializationError
@@ -25,7 +26,7 @@ def test_a_live_conversation_round_trips() -> None:
     conv = run(conv, ev.AddAgreement("u-2", AGREEMENT, request_id="r1"), concept)
     conv = run(conv, ev.MarkKeyword(LEADER.user_id, "u-1", "Motivation"), concept)
     data = dumps(conv)
-    assert json.loads(data)["schema_version"] == 2
+    assert json.loads(data)["schema_version"] == 3
     assert b"\xc3\x86blegr" in data  # UTF-8, not escaped
     assert loads(data) == conv
 
@@ -116,4 +117,29 @@ def test_a_version_1_conversation_is_migrated_and_its_teams_addresses_dropped() 
     assert migrated == dataclasses.replace(current, place=place_of("19:group@thread.v2"))
     stored_again = dumps(migrated)
     assert b"1712345678" not in stored_again and b"service_url" not in stored_again
-    assert json.loads(stored_again)["schema_version"] == 2
+    assert json.loads(stored_again)["schema_version"] == 3
+
+
+def test_a_version_2_conversation_keeps_its_agreements_texts_in_details() -> None:
+    """Version 2 kept an agreement's when, who and value as its own fields; version 3 keeps the
+    concept's other fields in ``details`` (the conversation's agreements and the last plan's)."""
+    concept = load_concept(default_concept_path())
+    current = run(in_live(concept), ev.AddAgreement("u-2", AGREEMENT, request_id="r1"), concept)
+    previous = dataclasses.replace(
+        previous_plan(current), agreements=(dataclasses.replace(current.agreements[0], id="a0"),)
+    )
+    current = dataclasses.replace(current, previous=previous)
+    raw = json.loads(dumps(current))
+    raw["schema_version"] = 2
+    for agreement in (raw["agreements"][0], raw["previous"]["agreements"][0]):
+        details = agreement.pop("details")
+        agreement.update(when=details["when"], who=details["who"], value="")
+        for added in ("member_id", "shared_with"):
+            del agreement[added]
+    for added in ("no_goals", "comments", "plan_written_at", "approval_reminded"):
+        del raw[added]
+    migrated = loads(json.dumps(raw))
+    assert migrated == current
+    assert migrated.agreements[0].when == "Fra januar" and migrated.agreements[0].value == ""
+    assert migrated.previous is not None and migrated.previous.agreements[0].who == "Alle"
+    assert json.loads(dumps(migrated))["schema_version"] == 3
