@@ -4,6 +4,10 @@ python manage.py forget ID [ID ...]   erase a person (Teams user id and/or Entra
                                       from every conversation, and delete the stored plans
                                       that name them
 python manage.py purge                delete conversations past their retention period now
+python manage.py reindex [--check]    rebuild the year's index (each person's conversations,
+                                      each workplace's round) from the conversations; safe
+                                      while the bot runs. --check only counts the records that
+                                      disagree, writing nothing (exit code 1 if any do)
 """
 
 from __future__ import annotations
@@ -15,19 +19,29 @@ from zoneinfo import ZoneInfo
 
 from app import housekeeping_of, open_stores
 from bot.tasks import clock_in
+from bot.year_index import YearIndex
 from settings import Settings, SettingsError
 
 
-async def _run(command: str, ids: list[str], settings: Settings) -> int:
+async def _run(command: str, ids: list[str], settings: Settings, *, check: bool = False) -> int:
     store, documents = open_stores(settings)
-    housekeeping = housekeeping_of(settings, store, documents)
+    clock = clock_in(ZoneInfo(settings.time_zone))
+    housekeeping = housekeeping_of(settings, store, documents, clock)
     try:
         if command == "forget":
             count = await housekeeping.forget_person(frozenset(ids))
             print(f"erased from {count} conversation(s)")
+        elif command == "reindex":
+            index = YearIndex(store, clock)
+            report = await (index.check() if check else index.reindex())
+            what = "disagree with" if check else "were repaired from"
+            print(
+                f"{len(report.repaired)} of {report.records} index record(s) {what} "
+                f"{report.conversations} conversation(s)"
+            )
+            return 1 if check and report.repaired else 0
         else:
-            now = clock_in(ZoneInfo(settings.time_zone))()
-            count = await housekeeping.purge_expired(now)
+            count = await housekeeping.purge_expired(clock())
             print(f"deleted {count} expired conversation(s)")
     finally:
         await store.close()
@@ -41,10 +55,15 @@ def main(argv: list[str] | None = None) -> int:
     forget = sub.add_parser("forget", help="erase a person from every conversation")
     forget.add_argument("ids", nargs="+", help="Teams user id and/or Entra object id")
     sub.add_parser("purge", help="delete conversations past their retention period")
+    reindex = sub.add_parser("reindex", help="rebuild the year's index from the conversations")
+    reindex.add_argument(
+        "--check", action="store_true", help="only count the records that disagree"
+    )
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
-        return asyncio.run(_run(args.command, getattr(args, "ids", []), settings))
+        ids = getattr(args, "ids", [])
+        return asyncio.run(_run(args.command, ids, settings, check=getattr(args, "check", False)))
     except SettingsError as error:
         print(f"manage.py: {error}", file=sys.stderr)
         return 2

@@ -466,7 +466,7 @@ class YearIndex:
             conversation_id = stored[len(PLACED_PREFIX) :]
             if conversation_id not in places and await is_gone(conversation_id):
                 await self.placed.delete(stored)
-        await _bounded([self._caught_up(places[i]) for i in sorted(pending)])
+        await _bounded([self.caught_up(places[i].summary) for i in sorted(pending)])
         return report
 
     async def _place(self, place: Placement) -> None:
@@ -480,9 +480,10 @@ class YearIndex:
             self.placed, placed_key(place.summary.conversation_id), placed, attempts=ATTEMPTS
         )
 
-    async def _caught_up(self, place: Placement) -> None:
-        """Clear the conversation's ``index_pending`` if it is still the state just indexed."""
-        summary = place.summary
+    async def caught_up(self, summary: Summary) -> None:
+        """Clear the conversation's ``index_pending`` if its summary is still ``summary`` (the
+        one just written); for the writers outside the bot's change path (``reindex``,
+        ``forget``), which change conversations with ETags directly."""
 
         def clear(current: Conversation | None) -> Conversation | None:
             if current is None or not current.index_pending or summarize(current) != summary:

@@ -34,6 +34,9 @@ PLAN_GENERATE: Final = "plan.generate"
 PLAN_LINK: Final = "plan.link"
 FOLLOWUP_DONE: Final = "followup.done"
 FOLLOWUP_MOVE: Final = "followup.move"
+MY_CONVERSATIONS: Final = "my.conversations"
+MY_AGREEMENTS: Final = "my.agreements"
+FIGURES_SHOW: Final = "figures.show"
 
 # Data keys the cards put on their buttons, read back by bot/flows (never retyped there).
 DATA_CONVERSATION: Final = "conversation"
@@ -48,3 +51,5 @@ DATA_FORCE: Final = "force"
 DATA_FROM: Final = "from"
 DATA_RETRY_OF: Final = "retry_of"  # the first press's activity id, on a "Prøv igen" button
 DATA_COPY: Final = "copy"  # which posting of the live card a press came from
+DATA_YEAR: Final = "year"
+DATA_VIEW: Final = "view"  # the card a follow-up press came from (MY_AGREEMENTS: answer with it)
