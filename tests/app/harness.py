@@ -93,8 +93,10 @@ class BotServer:
         return self
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        """Stop serving (its background work finished first); a second stop does nothing."""
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
 
     @property
     def parts(self) -> Parts:
