@@ -441,26 +441,54 @@ class YearIndex:
                 gone[conversation_id] = found is None
             return gone[conversation_id]
 
+        repaired: set[str] = set()
+
         async def rebuild(key: str) -> None:
-            wanted = expected.get(key, {})
-            before = await self._live_entries(key)
-            if before == _wanted(wanted):
-                return
-            report.repaired.append(key)
+            """One write per record (none when it is right): ``wanted`` put, the others taken
+            out; an entry of a conversation made since the look is left to its own write."""
+            person = key.startswith(PERSON_PREFIX)
+            store: Store[Any] = self.people if person else self.rounds
+            wanted = _wanted(expected.get(key, {}))
+            shown = next(
+                (
+                    v.summary.workplace
+                    for v in expected.get(key, {}).values()
+                    if isinstance(v, Placement)
+                ),
+                None,
+            )
+            unknown: set[str] = set()
             now = self.clock()
-            for conversation_id, value in sorted(wanted.items()):
-                place = value if isinstance(value, Placement) else places[conversation_id]
-                await self._put(key, place, now)
-            for conversation_id in sorted(set(before) - set(wanted)):
-                if conversation_id in places:
-                    version = places[conversation_id].version
-                    await self._remove(key, conversation_id, version, now)
-                elif await is_gone(conversation_id):
-                    await self._remove(key, conversation_id, None, now)
+
+            def transition(current: Any) -> Any:
+                unknown.clear()
+                entries = current.entries if current is not None else ()
+                before = {e.conversation_id: e for e in entries if not e.removed}
+                if before == wanted:
+                    return current
+                removals: dict[str, int | None] = {}
+                for conversation_id in set(before) - set(wanted):
+                    if conversation_id in places:
+                        removals[conversation_id] = places[conversation_id].version
+                    elif gone.get(conversation_id):
+                        removals[conversation_id] = None
+                    elif conversation_id not in gone:
+                        unknown.add(conversation_id)
+                rebuilt = _rebuilt(key, current, wanted, removals, shown, now)
+                if rebuilt is not current:
+                    repaired.add(key)
+                return rebuilt
+
+            await _change(store, key, transition)
+            if unknown:
+                found = [await is_gone(c) for c in sorted(unknown)]
+                if any(found):
+                    await rebuild(key)  # again, now that it is known which are gone
 
         keys = sorted(existing | set(expected))
         report.records = len(keys)
         await _bounded([rebuild(k) for k in keys])
+        report.repaired = sorted(repaired)
         await _bounded([self._place(p) for p in places.values()])
         for stored in await self.placed.keys(PLACED_PREFIX):
             conversation_id = stored[len(PLACED_PREFIX) :]
@@ -509,6 +537,41 @@ def _wanted(expected: dict[str, Any]) -> dict[str, Any]:
         cid: (value.round if isinstance(value, Placement) else value)
         for cid, value in expected.items()
     }
+
+
+def _rebuilt(
+    key: str,
+    current: Any,
+    wanted: dict[str, Any],
+    removals: dict[str, int | None],
+    shown: str | None,
+    now: datetime,
+) -> Any:
+    """The record at ``key`` with ``wanted`` put (over older versions only) and ``removals``
+    taken out (a tombstone at their version; None: gone); None when nothing is left in it."""
+    person = key.startswith(PERSON_PREFIX)
+    stone: Callable[[str, int, str], Any] = _person_stone if person else _round_stone
+    entries = current.entries if current is not None else ()
+    for entry in wanted.values():
+        changed = _with(entries, entry, now)
+        entries = entries if changed is None else changed
+    for conversation_id, version in removals.items():
+        changed = _without(entries, conversation_id, version, now, stone)
+        entries = entries if changed is None else changed
+    if not any(not _expired(e, now) for e in entries):
+        return None
+    if current is None:
+        return (
+            PersonIndex(entries)
+            if person
+            else WorkplaceIndex(_year_of_key(key), shown or "", entries)
+        )
+    if person:
+        return current if entries == current.entries else replace(current, entries=entries)
+    workplace = shown or current.workplace
+    if entries == current.entries and workplace == current.workplace:
+        return current
+    return replace(current, entries=entries, workplace=workplace)
 
 
 def _person_stone(conversation_id: str, version: int, at: str) -> PersonEntry:
