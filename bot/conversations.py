@@ -37,7 +37,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from dialogs.concept import Concept
 from dialogs.conversation import Conversation, Person, PreviousPlan, previous_plan
@@ -45,7 +45,7 @@ from dialogs.effects import Effect
 from dialogs.errors import DomainError
 from dialogs.events import Event
 from dialogs.round import current
-from dialogs.summary import Summary, may_differ, summarize
+from dialogs.summary import PersonEntry, Summary, may_differ, summarize
 from dialogs.transitions import apply
 from storage.commit import GroupCommit
 from storage.errors import StorageError
@@ -54,7 +54,6 @@ from storage.protocols import ConversationStore
 
 if TYPE_CHECKING:
     from bot.tasks import Tasks
-    from bot.year_index import YearIndex
 
 log = logging.getLogger("samtaleguide.conversations")
 
@@ -122,6 +121,14 @@ def resolve_actor(conversation: Conversation, person: Person) -> str:
     return person.user_id
 
 
+class Index(Protocol):
+    """What the change path needs of the year's index (``bot.year_index.YearIndex``)."""
+
+    async def write(self, conversation_id: str) -> Summary | None: ...
+
+    async def entries_for(self, person: Person) -> list[PersonEntry]: ...
+
+
 def marked(before: Conversation | None, after: Conversation) -> Conversation:
     """``after``, marked ``index_pending`` when its summary is not ``before``'s (a new
     conversation always is)."""
@@ -141,7 +148,7 @@ class Conversations:
         concept: Concept,
         *,
         group: bool = True,
-        index: YearIndex | None = None,
+        index: Index | None = None,
         tasks: Tasks | None = None,
     ) -> None:
         """``index`` and ``tasks``: the year's index, written in the background after the saves

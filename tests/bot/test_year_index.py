@@ -263,3 +263,37 @@ async def test_the_change_path_marks_writes_and_clears(
 async def test_workplace_keys_group_spelling(store: ConversationStore) -> None:
     assert workplace_key(2026, "Rådhuset ") == workplace_key(2026, "rådhuset")
     assert workplace_key(2026, "Rådhuset") != workplace_key(2027, "Rådhuset")
+
+
+async def test_a_failed_index_write_leaves_the_mark_and_the_next_save_repairs_it(
+    tmp_path: Path, concept: Concept
+) -> None:
+    """The leader's record cannot be written (a directory stands where its file goes, so the
+    file store fails on it): the conversation is saved and stays marked; once the record can be
+    written, the conversation's next save, which changes nothing of its summary (a reminder's
+    claim), writes its index and clears the mark."""
+    store = FileStore(tmp_path / "state", CONVERSATION)
+    tasks = Tasks()
+    index = YearIndex(store, Clock())
+    conversations = Conversations(store, concept, index=index, tasks=tasks)
+    agreed = [Agreed(ANNA, "2026-03-20")]
+    await save(store, mus(concept, "m1", ANNA, state="live", agreements=agreed))
+    blocked = store.path_for(person_key("aad-leader"))
+    blocked.mkdir(parents=True)
+    await conversations.change("m1", LEADER, lambda a: ev.Finish(a), NOW)
+    await tasks.drain()
+    stored, _ = await store.load(key("m1"))
+    assert stored is not None and stored.phase == "closed" and stored.index_pending
+
+    blocked.rmdir()
+    assert await live_ids(index, LEADER) == [] and await live_ids(index, ANNA) == ["m1"]
+    assert person_key("aad-leader") in (await index.check()).repaired
+    agreement_id = stored.agreements[0].id
+    claim = ev.ClaimReminder("samtaleguide", agreement_id=agreement_id, day="2026-04-01")
+    claimed = await conversations.change_as("m1", claim, NOW)
+    assert claimed.conversation.follow_ups[0].reminded_on == "2026-04-01"
+    await tasks.drain()
+    stored, _ = await store.load(key("m1"))
+    assert stored is not None and not stored.index_pending
+    assert await live_ids(index, LEADER) == ["m1"]
+    assert (await index.check()).repaired == []
