@@ -108,7 +108,7 @@ async def test_a_person_is_erased_on_request_from_every_stored_byte(
 
     traces = (target.name, target.id, target.aad)
     assert all(t.encode() in every_stored_byte() for t in traces)
-    index = server.parts.index  # the year's index holds them too, by name in the leader's
+    index = server.parts.index  # they are in the year's index too
     assert await index.entries_for(Person(target.id, "", target.aad))
     assert (await index.check()).repaired == []
     await server.stop()  # the CLI works on the same stores, as an admin would run it
