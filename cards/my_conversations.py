@@ -30,11 +30,15 @@ def _day(texts: Texts, day: str) -> str:
     return safe_date(texts.date(date.fromisoformat(day)))
 
 
+def _name(name: str, texts: Texts) -> str:
+    return short(name) if name else texts.get("mine.unnamed")
+
+
 def _line(entry: PersonEntry, texts: Texts) -> str:
     if entry.kind == "GRUS" or not entry.others:
         people = texts.get("mine.people", count=entry.people)
     else:
-        people = ", ".join(short(o.name) for o in entry.others[:2])
+        people = ", ".join(_name(o.name, texts) for o in entry.others[:2])
     parts = [f"**{entry.kind}**", _day(texts, entry.day), people]
     if entry.role == "co_facilitator":
         parts.append(texts.get("mine.cofacilitator"))
@@ -62,10 +66,10 @@ def _missing(missing: Sequence[Missing], texts: Texts, year: int) -> list[Elemen
         if person.planned:
             planned = _day(texts, person.planned)
             line = texts.get(
-                "mine.missing_planned", name=short(person.name), date=last, planned=planned
+                "mine.missing_planned", name=_name(person.name, texts), date=last, planned=planned
             )
         else:
-            line = texts.get("mine.missing_line", name=short(person.name), date=last)
+            line = texts.get("mine.missing_line", name=_name(person.name, texts), date=last)
         body.append(text(f"- {line}", spacing="None"))
     if len(missing) > MISSING_SHOWN:
         more = texts.get("mine.missing_more", count=len(missing) - MISSING_SHOWN)

@@ -16,8 +16,9 @@ cheap first look, for the presses that certainly change nothing of it).
   was created; its **year** is the year of the round it counts in. A MUS set up in December for
   January is next year's.
 - **Who**: a participant's ``key`` is their Entra object id, else their Teams id (people picked
-  with the people picker are known by the former only). Erased participants (``forget``) are
-  left out: nothing is indexed under a pseudonym.
+  with the people picker are known by the former only), and their name is "" while the bot does
+  not know it yet (the people picker gives none). Erased participants (``forget``) are left out:
+  nothing is indexed under a pseudonym.
 
 Entries: ``person_entries(summary, version)`` gives each participant's ``PersonEntry`` (what their
 own lists show: the conversation's kind, state, day, their role, the other people of a MUS or
@@ -177,7 +178,7 @@ def may_differ(before: Conversation, after: Conversation) -> bool:
 def summarize(conversation: Conversation) -> Summary:
     c = conversation
     members = tuple(
-        Member(identity(p), p.name, p.role, p.left)
+        Member(identity(p), _name(p), p.role, p.left)
         for p in c.participants
         if not p.user_id.startswith(PSEUDONYM_PREFIX)
     )
@@ -211,6 +212,13 @@ def summarize(conversation: Conversation) -> Summary:
         agreements=agreements,
         next_follow_up=next_follow_up,
     )
+
+
+def _name(participant: Participant) -> str:
+    """The participant's name; "" while it is unknown (someone picked with the people picker is
+    named by their id until they first press something)."""
+    name = participant.name
+    return "" if name in (participant.user_id, participant.aad_object_id) else name
 
 
 def _next_follow_up(summary: Summary) -> str:

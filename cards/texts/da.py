@@ -319,6 +319,7 @@ TEXTS: dict[str, str] = {
     "mine.intro": "De samtaler, du leder eller er medfacilitator i, i {year} og {last}.",
     "mine.none": "Du leder ingen samtaler i {year} eller {last}.",
     "mine.state": "{state} ({count})",
+    "mine.unnamed": "(navnet kendes ikke endnu)",
     "mine.people": "{count} deltagere",
     "mine.cofacilitator": "du er medfacilitator",
     "mine.next_follow_up": "Næste opfølgning: {date}",

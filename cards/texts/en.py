@@ -315,6 +315,7 @@ TEXTS: dict[str, str] = {
     "mine.intro": "The conversations you lead or co-facilitate, in {year} and {last}.",
     "mine.none": "You lead no conversations in {year} or {last}.",
     "mine.state": "{state} ({count})",
+    "mine.unnamed": "(name not known yet)",
     "mine.people": "{count} people",
     "mine.cofacilitator": "you co-facilitate",
     "mine.next_follow_up": "Next follow-up: {date}",

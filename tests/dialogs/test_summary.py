@@ -253,3 +253,21 @@ def test_current_merges_an_entry_found_under_both_ids() -> None:
         replace(entry("c", "2026-01-01", "live"), version=2),
     )
     assert current([old, new]) == [new] and current([new, old]) == [new]
+
+
+def test_a_name_the_bot_does_not_know_yet_is_not_an_id(concept: Concept) -> None:
+    """Someone picked with the people picker is named by their id until they first press."""
+    picked = Person(
+        "00000000-0000-4000-8000-000000000007", "", "00000000-0000-4000-8000-000000000007"
+    )
+    conversation = mus(concept, "c1", picked, "2026-03-10", "set_up")
+    (employee,) = [m for m in summarize(conversation).members if m.role == "participant"]
+    assert (employee.key, employee.name) == (picked.aad_object_id, "")
+    chosen = apply(
+        conversation,
+        ev.ChooseKeywords(picked.user_id, ("Motivation", "Sparring", "Nærvær"), name="Eva Ny"),
+        concept,
+        datetime(2026, 3, 9),
+    )[0]
+    (employee,) = [m for m in summarize(chosen).members if m.role == "participant"]
+    assert employee.name == "Eva Ny"
