@@ -5,7 +5,7 @@ at import. ``python app.py`` reads the settings from the environment and serves 
 (127.0.0.1:3978 by default) with the bounds on slow and idle clients of ``bot.serving``. Routes:
 ``POST /api/messages``, ``GET /healthz`` (liveness), ``GET /readyz`` (readiness: storage
 answers; ``bot.health``) and, for every store, ``GET /documents/{path}`` (the plan links,
-``bot.downloads``).
+``bot.downloads``) and ``GET /figures/noegletal.csv`` (HR's figures, ``bot.figures``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -27,8 +27,9 @@ from bot.auth import Authenticator, auth_configuration, bot_connector_tokens, co
 from bot.boundary import turn_error_handler
 from bot.conversations import Conversations
 from bot.deliveries import DELIVERY, Deliveries
-from bot.downloads import ROUTE, download_route
+from bot.downloads import FIGURES_ROUTE, ROUTE, download_route, figures_route
 from bot.endpoint import messages_endpoint
+from bot.figures import Figures
 from bot.flows.context import Context
 from bot.handler import SamtaleguideBot
 from bot.health import Readiness, liveness
@@ -43,6 +44,7 @@ from bot.scheduler import every
 from bot.serving import LIMITS_KEY, ServerLimits, serve
 from bot.tasks import Tasks, clock_in
 from bot.teams import Teams
+from bot.year_index import YearIndex
 from dialogs.concept import ConceptError, default_concept_path, load_concept
 from settings import Settings, SettingsError
 from storage.documents import DocumentStore
@@ -64,6 +66,7 @@ class Parts:
     tasks: Tasks
     reminders: FollowUpReminders
     housekeeping: Housekeeping
+    index: YearIndex
 
 
 PARTS_KEY = web.AppKey("parts", Parts)
@@ -75,14 +78,20 @@ log = logging.getLogger("samtaleguide.app")
 
 
 def housekeeping_of(
-    settings: Settings, store: ConversationStore, documents: DocumentStore
+    settings: Settings,
+    store: ConversationStore,
+    documents: DocumentStore,
+    clock: Callable[[], datetime] | None = None,
 ) -> Housekeeping:
-    """Retention and erasure over the stores (the bot's own job, and ``manage.py``)."""
+    """Retention and erasure over the stores, the year's index included (the bot's own job,
+    and ``manage.py``)."""
+    clock = clock or clock_in(ZoneInfo(settings.time_zone))
     return Housekeeping(
         store,
         documents,
         Deliveries(store.with_codec(DELIVERY)),
         SetupBudget(store.with_codec(BUDGET)),
+        YearIndex(store, clock),
         retention=timedelta(days=settings.retention_days),
         unfinished_retention=timedelta(days=settings.unfinished_retention_days),
     )
@@ -137,9 +146,11 @@ def create_app(
     *,
     link_clock: Callable[[], float] = time.time,
     limits: ServerLimits | None = None,
+    utc_now: Callable[[], datetime] | None = None,
 ) -> web.Application:
-    """The application; ``link_clock`` (unix seconds) decides when plan links expire and
-    ``limits`` bound slow and idle clients (tests pass their own of both)."""
+    """The application; ``link_clock`` (unix seconds) decides when plan links expire,
+    ``limits`` bound slow and idle clients and ``utc_now`` is the current instant the bot's
+    clock reads (tests pass their own: a year ago, for last year's round)."""
     concept = load_concept(settings.concept_file or default_concept_path())
     store, documents = open_stores(settings, link_clock=link_clock)
     deliveries = Deliveries(store.with_codec(DELIVERY))
@@ -154,8 +165,12 @@ def create_app(
         rate=settings.teams_rate,
     )
     tasks = Tasks()
-    clock = clock_in(ZoneInfo(settings.time_zone))
-    conversations = Conversations(store, concept, group=settings.group_commit)
+    zone = ZoneInfo(settings.time_zone)
+    clock = clock_in(zone, utc_now) if utc_now else clock_in(zone)
+    index = YearIndex(store, clock)
+    conversations = Conversations(
+        store, concept, group=settings.group_commit, index=index, tasks=tasks
+    )
     messaging = Messaging(teams, deliveries)
     plans = PlanDelivery(
         concept=concept,
@@ -184,12 +199,21 @@ def create_app(
         teams=teams,
         clock=clock,
         limits=setups,
+        index=index,
+        figures=Figures(
+            index,
+            viewers=settings.hr_viewers,
+            threshold=settings.hr_threshold,
+            links=documents.links,
+            link_ttl=timedelta(minutes=settings.link_minutes),
+            clock=clock,
+        ),
     )
     bot = SamtaleguideBot(
         context, flows.routes(), flows.commands(), locale_override=settings.locale_override
     )
     reminders = FollowUpReminders(conversations, messaging, clock)
-    housekeeping = housekeeping_of(settings, store, documents)
+    housekeeping = housekeeping_of(settings, store, documents, clock)
     jobs = [
         lambda: reminders.run_once(clock().date()),
         lambda: housekeeping.purge_expired(clock()),
@@ -228,6 +252,7 @@ def create_app(
     app.router.add_get("/healthz", liveness(settings.storage_kind, concept.id))
     app.router.add_get("/readyz", Readiness(store).handle)
     app.router.add_get(ROUTE, download_route(documents))
+    app.router.add_get(FIGURES_ROUTE, figures_route(documents.links, context.figures.csv))
     app[LIMITS_KEY] = limits or ServerLimits()
     app.on_startup.append(say_authentication_is_off)
     app.on_startup.append(start_reminders)
@@ -242,6 +267,7 @@ def create_app(
         tasks=tasks,
         reminders=reminders,
         housekeeping=housekeeping,
+        index=index,
     )
     return app
 

@@ -5,7 +5,11 @@ python manage.py forget ID [ID ...]   erase a person (Teams user id and/or Entra
                                       that name them
 python manage.py purge                delete conversations past their retention period now
 python manage.py check-concept FILE   check a concept file (docs/concept-format.md) and say in
-                                      Danish what is wrong with it; exit status 1 if anything is
+                                      Danish what is wrong with it; exit status 1 if anything is wrong
+python manage.py reindex [--check]    rebuild the year's index (each person's conversations,
+                                      each workplace's round) from the conversations; safe
+                                      while the bot runs. --check only counts the records that
+                                      disagree, writing nothing (exit code 1 if any do)
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from app import housekeeping_of, open_stores
 from bot.tasks import clock_in
+from bot.year_index import YearIndex
 from dialogs.concept import ConceptError, load_concept
 from settings import Settings, SettingsError
 
@@ -41,16 +46,25 @@ def check_concept(path: str) -> int:
     return 0
 
 
-async def _run(command: str, ids: list[str], settings: Settings) -> int:
+async def _run(command: str, ids: list[str], settings: Settings, *, check: bool = False) -> int:
     store, documents = open_stores(settings)
-    housekeeping = housekeeping_of(settings, store, documents)
+    clock = clock_in(ZoneInfo(settings.time_zone))
+    housekeeping = housekeeping_of(settings, store, documents, clock)
     try:
         if command == "forget":
             count = await housekeeping.forget_person(frozenset(ids))
             print(f"erased from {count} conversation(s)")
+        elif command == "reindex":
+            index = YearIndex(store, clock)
+            report = await (index.check() if check else index.reindex())
+            what = "disagree with" if check else "were repaired from"
+            print(
+                f"{len(report.repaired)} of {report.records} index record(s) {what} "
+                f"{report.conversations} conversation(s)"
+            )
+            return 1 if check and report.repaired else 0
         else:
-            now = clock_in(ZoneInfo(settings.time_zone))()
-            count = await housekeeping.purge_expired(now)
+            count = await housekeeping.purge_expired(clock())
             print(f"deleted {count} expired conversation(s)")
     finally:
         await store.close()
@@ -64,14 +78,19 @@ def main(argv: list[str] | None = None) -> int:
     forget = sub.add_parser("forget", help="erase a person from every conversation")
     forget.add_argument("ids", nargs="+", help="Teams user id and/or Entra object id")
     sub.add_parser("purge", help="delete conversations past their retention period")
-    check = sub.add_parser("check-concept", help="check a concept file (Danish messages)")
-    check.add_argument("file", help="the concept file, e.g. dialogs/concepts/gentofte.json")
+    concept = sub.add_parser("check-concept", help="check a concept file (Danish messages)")
+    concept.add_argument("file", help="the concept file, e.g. dialogs/concepts/gentofte.json")
+    reindex = sub.add_parser("reindex", help="rebuild the year's index from the conversations")
+    reindex.add_argument(
+        "--check", action="store_true", help="only count the records that disagree"
+    )
     args = parser.parse_args(argv)
     if args.command == "check-concept":
         return check_concept(args.file)
     try:
         settings = Settings.from_env()
-        return asyncio.run(_run(args.command, getattr(args, "ids", []), settings))
+        ids = getattr(args, "ids", [])
+        return asyncio.run(_run(args.command, ids, settings, check=getattr(args, "check", False)))
     except SettingsError as error:
         print(f"manage.py: {error}", file=sys.stderr)
         return 2

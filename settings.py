@@ -27,6 +27,7 @@ _BASE_URL_NEEDED = (
 )
 
 
+_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _WHOLE = re.compile(r"[0-9]{1,9}")  # the digits 0-9 only: "²".isdigit() is true, int("²") fails
 _UNAUTHENTICATED_BEYOND_LOOPBACK = (
     "is empty, so nothing is authenticated, and HOST {host!r} is reachable from other machines: "
@@ -86,6 +87,8 @@ class Settings:
     live_card_interval: float = 1.0
     time_zone: str = "Europe/Copenhagen"
     allow_unauthenticated: bool = False
+    hr_viewers: frozenset[str] = frozenset()  # Entra object ids, lower case
+    hr_threshold: int = 5
 
     @property
     def authenticated(self) -> bool:
@@ -240,6 +243,22 @@ class Settings:
         except (ZoneInfoNotFoundError, ValueError):
             raise SettingsError("TIME_ZONE", f"unknown time zone {time_zone!r}") from None
 
+        hr_viewers = set()
+        for part in get("HR_VIEWERS").split(","):
+            viewer = part.strip().lower()
+            if not viewer:
+                continue
+            if not _GUID.fullmatch(viewer):
+                raise SettingsError(
+                    "HR_VIEWERS",
+                    "must be Entra object ids (GUIDs such as "
+                    f"00000000-0000-0000-0000-000000000000), comma-separated, not {part.strip()!r}",
+                )
+            hr_viewers.add(viewer)
+        threshold = _whole(get("HR_THRESHOLD", "5"))
+        if threshold is None or not 2 <= threshold <= 100:
+            raise SettingsError("HR_THRESHOLD", "must be a whole number, 2-100")
+
         locale = get("LOCALE_OVERRIDE")
         if locale and not re.match(r"^[a-z]{2}(-[A-Z]{2})?$", locale):
             raise SettingsError("LOCALE_OVERRIDE", "must be a locale such as da-DK or en-US")
@@ -271,4 +290,6 @@ class Settings:
             live_card_interval=live_card_interval,
             time_zone=time_zone,
             allow_unauthenticated=allow_unauthenticated,
+            hr_viewers=frozenset(hr_viewers),
+            hr_threshold=threshold,
         )

@@ -16,30 +16,54 @@ only other instances can cause conflicts. A change that waits longer than ``MAX_
 batch is refused as busy ("try again") rather than queued on, and when the store fails a batch,
 the changes already waiting behind it fail with it. ``group=False`` saves each change on its own,
 in turn (for comparison in ``bench/``).
+
+The year's index (``bot.year_index``) follows the conversations. A change that alters a
+conversation's summary (``dialogs.summary``: its state, date, workplace, people, the follow-ups
+of its plan) marks it ``index_pending`` in the same save; most presses (notes, agreements
+being written, moves) do not. After a save that leaves the mark, the index is written in the
+background (``Tasks``, after the press has answered; one at a time per conversation, again if
+more changes came meanwhile) and the mark is then cleared, if the summary is still the one
+written. A failed index write, or a crash between the two writes, leaves the mark: the
+conversation's next save, whatever it changes, writes its index again (and ``manage.py
+reindex`` repairs everything). ``under_way_for`` (``status`` in a 1:1 chat) reads the person's
+index entries and loads only those conversations.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
 
 from dialogs.concept import Concept
 from dialogs.conversation import Conversation, Person, PreviousPlan, previous_plan
 from dialogs.effects import Effect
 from dialogs.errors import DomainError
 from dialogs.events import Event
+from dialogs.round import current
+from dialogs.summary import PersonEntry, Summary, may_differ, summarize
 from dialogs.transitions import apply
 from storage.commit import GroupCommit
+from storage.errors import StorageError
 from storage.keys import place_of
 from storage.protocols import ConversationStore
+
+if TYPE_CHECKING:
+    from bot.tasks import Tasks
+
+log = logging.getLogger("samtaleguide.conversations")
 
 PREFIX = "conversations/"
 ATTEMPTS = 30  # conflicts with other instances a batch outlasts; each retry reloads first
 MAX_WAIT = 8.0  # seconds a change waits for its batch on one conversation in this process
 MAX_BATCH = 64  # changes applied in one save (bench/concurrent_agreements.py chose it)
 MAX_ID = 64
+INDEX_RETRIES = (0.5, 2.0)  # seconds before writing the index again after a failure
+UNDER_WAY = frozenset({"set_up", "preparing", "live"})
 
 
 class ConversationNotFound(DomainError):
@@ -97,13 +121,46 @@ def resolve_actor(conversation: Conversation, person: Person) -> str:
     return person.user_id
 
 
+class Index(Protocol):
+    """What the change path needs of the year's index (``bot.year_index.YearIndex``)."""
+
+    async def write(self, conversation_id: str) -> Summary | None: ...
+
+    async def entries_for(self, person: Person) -> list[PersonEntry]: ...
+
+
+def marked(before: Conversation | None, after: Conversation) -> Conversation:
+    """``after``, marked ``index_pending`` when its summary is not ``before``'s (a new
+    conversation always is)."""
+    if after.index_pending:
+        return after
+    if before is not None and (
+        not may_differ(before, after) or summarize(before) == summarize(after)
+    ):
+        return after
+    return replace(after, index_pending=True)
+
+
 class Conversations:
-    def __init__(self, store: ConversationStore, concept: Concept, *, group: bool = True) -> None:
+    def __init__(
+        self,
+        store: ConversationStore,
+        concept: Concept,
+        *,
+        group: bool = True,
+        index: Index | None = None,
+        tasks: Tasks | None = None,
+    ) -> None:
+        """``index`` and ``tasks``: the year's index, written in the background after the saves
+        that change a summary (without them, the mark is kept and nothing is written)."""
         self.store = store
         self.concept = concept
+        self.index = index
+        self.tasks = tasks
         self.commits = GroupCommit(
             store, max_batch=MAX_BATCH if group else 1, max_wait=MAX_WAIT, attempts=ATTEMPTS
         )
+        self._indexing: dict[str, bool] = {}  # conversation -> written again once done
 
     async def get(self, conversation_id: str) -> Conversation:
         conversation, _ = await self.store.load(key(conversation_id))
@@ -132,8 +189,12 @@ class Conversations:
             except DomainError as refusal:
                 raise Refused(refusal, current, actor) from None
             if current is None:  # a creation always saves, even when the event was a no-op
+                new = marked(None, new)
                 return new, Changed(new, effects, actor)
-            return (current if new is start else new), Changed(new, effects, actor)
+            if new is start:
+                return current, Changed(new, effects, actor)
+            new = marked(current, new)
+            return new, Changed(new, effects, actor)
 
         return await self._change(conversation_id, transition)
 
@@ -147,6 +208,8 @@ class Conversations:
                 new, effects = apply(current, event, self.concept, now)
             except DomainError as refusal:
                 raise Refused(refusal, current, event.actor) from None
+            if new is not current:
+                new = marked(current, new)
             return new, Changed(new, effects, event.actor)
 
         return await self._change(conversation_id, transition)
@@ -157,7 +220,61 @@ class Conversations:
         transition: Callable[[Conversation | None], tuple[Conversation, Changed]],
     ) -> Changed:
         saved, changed = await self.commits.submit(key(conversation_id), transition)
+        if saved.index_pending:
+            self.index_soon(saved.id)
         return replace(changed, conversation=saved)  # with the changes saved beside it
+
+    # --- the year's index ------------------------------------------------------------------
+
+    def index_soon(self, conversation_id: str) -> None:
+        """Write the conversation's index entries after the current turn (once at a time per
+        conversation in this process; again when asked meanwhile)."""
+        if self.index is None or self.tasks is None:
+            return
+        if conversation_id in self._indexing:
+            self._indexing[conversation_id] = True
+            return
+        self._indexing[conversation_id] = False
+        self.tasks.spawn(self._keep_indexed(conversation_id))
+
+    async def _keep_indexed(self, conversation_id: str) -> None:
+        try:
+            again = True
+            while again:
+                self._indexing[conversation_id] = False
+                await self.write_index(conversation_id)
+                again = self._indexing[conversation_id]
+        finally:
+            self._indexing.pop(conversation_id, None)
+
+    async def write_index(self, conversation_id: str) -> bool:
+        """Write the conversation's index entries from its stored state, then clear its mark if
+        that state is still current; False (logged) when the index could not be written: the
+        mark stays for the next save (or ``manage.py reindex``)."""
+        assert self.index is not None
+        for delay in (*INDEX_RETRIES, None):
+            try:
+                written = await self.index.write(conversation_id)
+                break
+            except StorageError as error:  # ConflictError included
+                if delay is None:
+                    log.warning("the year's index is behind: %s", type(error).__name__)
+                    return False
+                await asyncio.sleep(delay)
+        if written is not None:
+            await self._caught_up(conversation_id, written)
+        return True
+
+    async def _caught_up(self, conversation_id: str, written: Summary) -> None:
+        def clear(current: Conversation | None) -> tuple[Conversation | None, None]:
+            if current is None or not current.index_pending or summarize(current) != written:
+                return current, None
+            return replace(current, index_pending=False), None
+
+        try:
+            await self.commits.submit(key(conversation_id), clear)
+        except StorageError as error:  # the index is right; the mark only costs a rewrite
+            log.info("index mark not cleared: %s", type(error).__name__)
 
     async def at_place(self, chat_id: str) -> list[Conversation]:
         """The conversations set up in this chat, oldest first."""
@@ -183,17 +300,26 @@ class Conversations:
 
     async def under_way_for(self, person: Person, limit: int = 5) -> list[Conversation]:
         """The newest conversations in preparation or live that ``person`` takes part in (by
-        Teams or Entra id; not one they left). Reads every conversation: kept for the year's
-        overview to replace with a per-person index."""
-        found = []
-        for stored in await self.store.keys(PREFIX):
-            conversation, _ = await self.store.load(stored)
-            if conversation is None or conversation.phase not in ("preparation", "live"):
-                continue
-            if any(p.is_person(person) and not p.left for p in conversation.participants):
-                found.append(conversation)
-        found.sort(key=lambda c: (c.created_at, c.id), reverse=True)
-        return found[:limit]
+        Teams or Entra id; not one they left): found in their index entries, then loaded and
+        checked (the conversation is the truth)."""
+        if self.index is None:
+            raise RuntimeError("under_way_for needs the year's index")
+        entries = [
+            e
+            for e in current(await self.index.entries_for(person))
+            if e.state in UNDER_WAY and not e.left
+        ]
+        entries.sort(key=lambda e: (e.created_at, e.conversation_id), reverse=True)
+        loaded = await asyncio.gather(
+            *(self.store.load(key(e.conversation_id)) for e in entries[:limit])
+        )
+        return [
+            c
+            for c, _ in loaded
+            if c is not None
+            and c.phase in ("preparation", "live")
+            and any(p.is_person(person) and not p.left for p in c.participants)
+        ]
 
     async def current_for_chat(self, chat_id: str) -> Conversation | None:
         """The newest conversation of this chat that is not closed (or the newest, if all are)."""

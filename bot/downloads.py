@@ -21,6 +21,11 @@ document store's ``links`` (``storage.links``). The route answers:
    - **503** (page ``unavailable``, ``Retry-After``): the store failed. Never a 500, never a
      traceback.
 
+``GET /figures/noegletal.csv`` (``figures_route``) serves HR's figures the same way: the link
+(signed for ``figures/noegletal.csv``, no filename) is checked first (403, 410), then the CSV
+file is made from the index there and then and sent (200, ``text/csv``), or 503 when storage
+fails; nothing of it is stored. Its pages say how to get a fresh link (»nøgletal« again).
+
 Every refusal is a small, self-contained page (``cards.pages``) in Danish, or English when the
 browser's ``Accept-Language`` prefers English; it says how to get a fresh link and names nothing
 of the document or the conversation. Every answer carries ``Cache-Control: no-store``,
@@ -37,7 +42,9 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from bot.figures import FIGURES_FILE, FIGURES_PATH
 from cards.pages import PAGE_CSP, download_page, texts_for_accept_language
+from cards.texts import Texts
 from storage.documents import (
     DocumentBytes,
     DocumentNotFound,
@@ -46,9 +53,12 @@ from storage.documents import (
     parse_path,
 )
 from storage.errors import StorageError
-from storage.links import ROUTE, LinkCheck
+from storage.links import ROUTE, DocumentLinks, LinkCheck
 
-__all__ = ["ROUTE", "STATUS", "download_route"]
+__all__ = ["FIGURES_ROUTE", "ROUTE", "STATUS", "download_route", "figures_route"]
+
+FIGURES_ROUTE = "/figures/{name}"
+CSV_TYPE = "text/csv; charset=utf-8"
 
 log = logging.getLogger("samtaleguide.downloads")
 
@@ -130,12 +140,63 @@ async def _download(request: web.Request, store: DocumentStore) -> web.StreamRes
     )
 
 
-def refused(request: web.Request, reason: str) -> web.Response:
+def figures_route(
+    links: DocumentLinks, make_csv: Callable[[Texts], Awaitable[bytes]]
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """The handler for ``GET /figures/{name}`` (register with ``FIGURES_ROUTE``): HR's figures
+    as a CSV file made by ``make_csv`` in the browser's language, for a checked link."""
+
+    async def download(request: web.Request) -> web.StreamResponse:
+        try:
+            return await _figures(request, links, make_csv)
+        except Exception:  # never a 500, never a traceback to the browser
+            log.exception("figures download failed")
+            return page(request, "unavailable", "figures")
+
+    return download
+
+
+async def _figures(
+    request: web.Request, links: DocumentLinks, make_csv: Callable[[Texts], Awaitable[bytes]]
+) -> web.StreamResponse:
+    name = request.match_info.get("name", "")
+    expires = _single(request, "expires")
+    sig = _single(request, "sig")
+    if name != FIGURES_FILE or expires is None or sig is None or "filename" in request.query:
+        return refused(request, "invalid", "figures")
+    try:
+        check = await links.check(FIGURES_PATH, expires, sig)
+    except StorageError:
+        log.warning("figures link could not be checked: storage unavailable")
+        return page(request, "unavailable", "figures")
+    if check is LinkCheck.INVALID:
+        return refused(request, "invalid", "figures")
+    if check is LinkCheck.EXPIRED:
+        return refused(request, "expired", "figures")
+    try:
+        data = await make_csv(texts_for_accept_language(request.headers.get("Accept-Language")))
+    except StorageError:
+        log.warning("figures could not be made: storage unavailable")
+        return page(request, "unavailable", "figures")
+    log.info("figures downloaded", extra={"status": 200})
+    return web.Response(
+        body=data,
+        status=200,
+        headers={
+            "Content-Type": CSV_TYPE,
+            "Content-Disposition": f'attachment; filename="{FIGURES_FILE}"',
+            "Content-Security-Policy": _DOCUMENT_CSP,
+            **_SAFE_HEADERS,
+        },
+    )
+
+
+def refused(request: web.Request, reason: str, subject: str = "plan") -> web.Response:
     log.info("document link refused", extra={"reason": reason, "status": STATUS[reason]})
-    return page(request, reason)
+    return page(request, reason, subject)
 
 
-def page(request: web.Request, reason: str) -> web.Response:
+def page(request: web.Request, reason: str, subject: str = "plan") -> web.Response:
     """The page for ``reason`` with its status code, in the browser's language."""
     texts = texts_for_accept_language(request.headers.get("Accept-Language"))
     headers = {
@@ -149,7 +210,7 @@ def page(request: web.Request, reason: str) -> web.Response:
         headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return web.Response(
         status=STATUS[reason],
-        body=download_page(reason, texts).encode("utf-8"),
+        body=download_page(reason, texts, subject).encode("utf-8"),
         headers=headers,
     )
 

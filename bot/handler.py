@@ -143,7 +143,10 @@ class SamtaleguideBot(ActivityHandler):
             greeting = texts.get("greeting.personal", name=plain(name.split()[0]))
         else:
             greeting = texts.get("greeting.personal_anonymous")
-        await self._reply(press, help_card(self.context.concept, texts, press.bot_name), greeting)
+        card = help_card(
+            self.context.concept, texts, press.bot_name, personal=not press.chat.is_group
+        )
+        await self._reply(press, card, greeting)
 
     # --- meetings (RSC OnlineMeeting.ReadBasic.Chat) ------------------------------------
 

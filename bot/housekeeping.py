@@ -2,26 +2,32 @@
 
 - ``purge_expired(now)`` deletes conversations (state, the bot's delivery record and every stored
   plan) that were closed more than ``retention`` ago, and conversations never finished that were
-  created more than ``unfinished_retention`` ago.
+  created more than ``unfinished_retention`` ago, and takes them out of the year's index
+  (``bot.year_index``: every person's and workplace's record they were in; a record left empty
+  is deleted).
 - ``forget_person(ids)`` erases a person (Teams user id and/or Entra object id) from every
   conversation they are in (``dialogs.privacy.forget``, saved with If-Match), removes them from the
   bot's delivery records, and deletes the stored plans of those conversations, which name them
   (participants keep their own downloaded copies, and the leader has filed the PDF in the
-  personnel folder), and deletes their count of recent setups (``bot.limits``).
+  personnel folder), and deletes their count of recent setups (``bot.limits``). The index
+  entries of those conversations are written again from the erased state (their name and ids
+  leave the other people's records), and the person's own index records are deleted.
 
 ``purge_expired`` also deletes the counts of recent setups that have nothing left in their
-window.
+window, and the index's tombstones once they are a day old (``YearIndex.prune``).
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.conversations import PREFIX
 from bot.deliveries import Deliveries, without_people
 from bot.limits import SetupBudget
+from bot.year_index import YearIndex
 from dialogs.conversation import Conversation
 from dialogs.privacy import forget, identities, names_of
 from storage.documents import DocumentStore
@@ -38,6 +44,7 @@ class Housekeeping:
         documents: DocumentStore,
         deliveries: Deliveries,
         limits: SetupBudget,
+        index: YearIndex,
         *,
         retention: timedelta,
         unfinished_retention: timedelta,
@@ -46,6 +53,7 @@ class Housekeeping:
         self.documents = documents
         self.deliveries = deliveries
         self.limits = limits
+        self.index = index
         self.retention = retention
         self.unfinished_retention = unfinished_retention
 
@@ -66,10 +74,12 @@ class Housekeeping:
             await self.documents.delete_conversation(conversation.id)
             await self.deliveries.delete(conversation.id)
             await self.store.delete(key)
+            await self.index.write(conversation.id)  # gone: out of every record it was in
             deleted += 1
         if deleted:
             log.info("expired conversations deleted", extra={"count": deleted})
         await self.limits.purge(now)
+        await self.index.prune(now)
         return deleted
 
     async def forget_person(self, person_ids: frozenset[str]) -> int:
@@ -78,10 +88,13 @@ class Housekeeping:
         many conversations changed."""
         keys = await self.store.keys(PREFIX)
         names: set[str] = set()
+        known = set(person_ids)  # every id the index may know them by
         for key in keys:  # first every name they went by, to find them in texts everywhere
             stored, _ = await self.store.load(key)
             if stored is not None:
                 names |= names_of(stored, person_ids)
+                theirs = identities(stored, person_ids)
+                known |= {p.aad_object_id for p in stored.participants if p.user_id in theirs}
         secret = secrets.token_bytes(32)
         changed = 0
         for key in keys:
@@ -94,7 +107,7 @@ class Housekeeping:
                 erased = forget(current, person_ids, key=secret, names=frozenset(names))
                 if erased is None:
                     return current, None
-                return erased, identities(current, person_ids)
+                return replace(erased, index_pending=True), identities(current, person_ids)
 
             try:
                 conversation, ids = await update(self.store, key, transition)
@@ -103,7 +116,11 @@ class Housekeeping:
             if ids is not None:
                 await self.documents.delete_conversation(conversation.id)
                 await self.deliveries.change(conversation.id, without_people(ids))
+                written = await self.index.write(conversation.id)
+                if written is not None:
+                    await self.index.caught_up(written)
                 changed += 1
+        await self.index.forget(known - {""})
         await self.limits.forget(person_ids)
         log.info("person erased on request", extra={"conversations": changed})
         return changed

@@ -16,6 +16,12 @@ from dialogs.conversation import Agreement, Conversation
 DUE_INPUT = "followup.due"
 
 
+def due_input(form: str) -> str:
+    """The date input of one move form among several on a card ("Mine aftaler"), named by the
+    ``form`` its button sends; the reminder's single form uses ``DUE_INPUT`` itself."""
+    return f"{DUE_INPUT}.{form}"
+
+
 def follow_up_card(
     conversation: Conversation,
     concept: Concept,

@@ -1,4 +1,5 @@
-"""The help card: what the bot does, which concept it follows, and how to start."""
+"""The help card: what the bot does, which concept it follows, and how to start (in a 1:1 chat
+also "Mine samtaler" and "Mine aftaler", which are shown only there)."""
 
 from __future__ import annotations
 
@@ -21,10 +22,12 @@ def listing(items: list[str], texts: Texts) -> str:
     return f"{', '.join(quoted[:-1])} {texts.get('help.and')} {quoted[-1]}"
 
 
-def help_card(concept: Concept, texts: Texts, bot_name: str = BOT_NAME) -> Card:
-    """``bot_name``: the bot's name as this chat shows it (for mentioning it in a group chat).
-    The card says which concept is in use (``CONCEPT_FILE``), with its perspectives and, when
-    it has keywords, how many."""
+def help_card(
+    concept: Concept, texts: Texts, bot_name: str = BOT_NAME, *, personal: bool = False
+) -> Card:
+    """``bot_name``: the bot's name as this chat shows it (for mentioning it in a group chat);
+    ``personal``: the person's own 1:1 chat with the bot. The card says which concept is in use
+    (``CONCEPT_FILE``), with its perspectives and, when it has keywords, how many."""
     perspectives = listing([p.name for p in concept.perspectives], texts)
     about = [
         text(
@@ -51,4 +54,9 @@ def help_card(concept: Concept, texts: Texts, bot_name: str = BOT_NAME) -> Card:
         execute(texts.get("help.new", kind=kind), verbs.SETUP_OPEN, {verbs.DATA_KIND: kind})
         for kind in KINDS
     ]
+    if personal:
+        actions += [
+            execute(texts.get("help.my_conversations"), verbs.MY_CONVERSATIONS),
+            execute(texts.get("help.my_agreements"), verbs.MY_AGREEMENTS),
+        ]
     return card(body, actions)

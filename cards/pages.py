@@ -1,11 +1,13 @@
-"""The small HTML pages a person's browser shows when a link to a plan cannot be used.
+"""The small HTML pages a person's browser shows when a link to a plan (or to HR's figures)
+cannot be used.
 
-``download_page(reason, texts)`` is a complete, self-contained HTML document for one of
-``REASONS``: ``invalid`` (the link is not one of ours, or was changed), ``expired``, ``gone`` (the
-plan was deleted: erased on request or past retention) and ``unavailable`` (storage failed). It
-says what happened and how to get a fresh link (»Nyt link« on the plan card in the private chat
-with Samtaleguide), and nothing about the document or the conversation: the page is built from
-fixed texts only, never from the request, and every text is HTML-escaped all the same.
+``download_page(reason, texts, subject="plan")`` is a complete, self-contained HTML document for
+one of ``REASONS``: ``invalid`` (the link is not one of ours, or was changed), ``expired``,
+``gone`` (the plan was deleted: erased on request or past retention) and ``unavailable``
+(storage failed). It says what happened and how to get a fresh link (»Nyt link« on the plan card
+in the private chat with Samtaleguide; for ``subject="figures"``, »nøgletal« there again), and
+nothing about the document or the conversation: the page is built from fixed texts only, never
+from the request, and every text is HTML-escaped all the same.
 
 No scripts, no images, no external resources: one inline stylesheet, allowed by its hash in
 ``PAGE_CSP`` (the Content-Security-Policy to send with the page). A viewport and a narrow column
@@ -24,6 +26,7 @@ import html
 from cards.texts import Texts
 
 REASONS = ("invalid", "expired", "gone", "unavailable")
+SUBJECTS = ("plan", "figures")
 
 _CSS = (
     ":root{color-scheme:light dark}"
@@ -51,11 +54,17 @@ PAGE_CSP = (
 )
 
 
-def download_page(reason: str, texts: Texts) -> str:
-    """The page for ``reason`` (one of ``REASONS``) in the language of ``texts``."""
+def download_page(reason: str, texts: Texts, subject: str = "plan") -> str:
+    """The page for ``reason`` (one of ``REASONS``) about a link to ``subject`` (one of
+    ``SUBJECTS``) in the language of ``texts``."""
+    if subject not in SUBJECTS:
+        raise ValueError(f"unknown download subject {subject!r}")
     title, body = _what_happened(reason, texts)
-    steps = [texts.get("download.step1"), texts.get("download.step2"), texts.get("download.step3")]
-    note = texts.get("download.gone.note") if reason == "gone" else ""
+    prefix = "download." if subject == "plan" else "download.figures."
+    if subject == "figures" and reason != "gone":
+        body = texts.get(f"download.figures.{reason}.body")
+    steps = [texts.get(f"{prefix}step{n}") for n in (1, 2, 3)]
+    note = texts.get("download.gone.note") if reason == "gone" and subject == "plan" else ""
     e = html.escape
     items = "".join(f"<li>{e(step)}</li>" for step in steps)
     return (

@@ -36,6 +36,9 @@ PLAN_APPROVE: Final = "plan.approve"
 PLAN_COMMENT: Final = "plan.comment"
 FOLLOWUP_DONE: Final = "followup.done"
 FOLLOWUP_MOVE: Final = "followup.move"
+MY_CONVERSATIONS: Final = "my.conversations"
+MY_AGREEMENTS: Final = "my.agreements"
+FIGURES_SHOW: Final = "figures.show"
 
 # Data keys the cards put on their buttons, read back by bot/flows (never retyped there).
 DATA_CONVERSATION: Final = "conversation"
@@ -52,3 +55,5 @@ DATA_RETRY_OF: Final = "retry_of"  # the first press's activity id, on a "Prøv 
 DATA_COPY: Final = "copy"  # which posting of the live card a press came from
 DATA_NO_GOALS: Final = "no_goals"  # finishing a MUS or LUS without agreements was confirmed
 DATA_VERSION: Final = "version"  # the version of the plan a card shows
+DATA_YEAR: Final = "year"
+DATA_VIEW: Final = "view"  # the card a follow-up press came from (MY_AGREEMENTS: answer with it)

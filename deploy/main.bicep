@@ -73,6 +73,9 @@ param maxReplicas int = 1
 @description('The https address people\'s browsers reach the bot at; every link to a plan points there. Empty: the Container App\'s own address. Set it when the bot is behind your own domain (e.g. https://samtaleguide.kommune.dk).')
 param publicBaseUrl string = ''
 
+@description('Entra object ids (GUIDs), comma-separated, of the people who may see HR\'s figures of the round ("nøgletal"); never any content. Empty: nobody.')
+param hrViewers string = ''
+
 @description('Tags put on every resource.')
 param tags object = {
   application: 'samtaleguide'
@@ -283,6 +286,9 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
             { name: 'AZURE_STORAGE_DOCUMENTS_CONTAINER', value: documentsContainerName }
             // Links to plans point at the bot; an external app's address is <name>.<env domain>.
             { name: 'PUBLIC_BASE_URL', value: empty(publicBaseUrl) ? 'https://${appName}.${environment.properties.defaultDomain}' : publicBaseUrl }
+            // Who may ask for HR's figures (by Entra object id); figures below 5 show as "< 5".
+            { name: 'HR_VIEWERS', value: hrViewers }
+            { name: 'HR_THRESHOLD', value: '5' }
           ]
           probes: [
             {

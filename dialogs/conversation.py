@@ -195,7 +195,10 @@ class Conversation:
     """The aggregate. ``version`` grows with every accepted change and is printed on cards.
 
     Where the bot reached people (chats, message ids) is not part of it: ``bot/`` keeps that in
-    its own record beside the conversation."""
+    its own record beside the conversation. ``index_pending`` is the one piece of bookkeeping it
+    carries: whether the year's index (``bot.year_index``) may still lag behind it, kept in the
+    same write as the change so that a crash between that write and the index's cannot lose
+    it."""
 
     id: str
     concept_id: str
@@ -222,6 +225,9 @@ class Conversation:
     plan_written_at: str = ""  # when the newest version was written
     approval_reminded: int = 0  # the newest version the leader was reminded to get approved
     processed: tuple[str, ...] = ()
+    # Its summary (``dialogs.summary``) changed in a save and the year's index may not show it
+    # yet: set in the same save, cleared once the index is written (``bot.conversations``).
+    index_pending: bool = False
     schema_version: int = SCHEMA_VERSION
 
     @property

@@ -30,11 +30,14 @@ from dataclasses import replace
 from dialogs.conversation import Agreement, Conversation, Participant
 
 ERASED_NAME = "(slettet)"
+PSEUDONYM_PREFIX = "erased-"  # an erased person's ids become this and an HMAC
 MIN_NAME = 3  # shorter "names" are not searched for in texts (they would erase ordinary words)
 
 
 def pseudonym(user_id: str, key: bytes) -> str:
-    return "erased-" + hmac.new(key, user_id.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+    return (
+        PSEUDONYM_PREFIX + hmac.new(key, user_id.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+    )
 
 
 def identities(conversation: Conversation, person_ids: frozenset[str]) -> frozenset[str]:

@@ -7,7 +7,8 @@ one type; ``with_codec`` gives a store of another type on the same container cli
 keeps its delivery records beside the conversations, under other keys).
 
 Contract (see ``storage.protocols``):
-- create (``etag=None``) sends ``If-None-Match: *``; replace sends ``If-Match: <etag>``. An HTTP
+- create (``etag=None``) sends ``If-None-Match: *``; replace (and a delete given an etag) sends
+  ``If-Match: <etag>``. An HTTP
   412 or 409 from a save is ``ConflictError``, whatever exception class the SDK raised (it turns
   some 412s into ``ResourceExistsError``), so the status code decides, never the class.
 - ``load`` of a missing blob is ``(None, None)``; bytes that are not a conversation are
@@ -170,15 +171,32 @@ class BlobStore(Generic[T]):
             raise StorageError(f"save of {key!r}: the service returned no etag")
         return new_etag
 
-    async def delete(self, key: str) -> None:
+    async def delete(self, key: str, etag: str | None = None) -> None:
         validate_key(key)
+        if etag is not None and (not isinstance(etag, str) or etag == ""):
+            raise ValueError("etag must be None or a non-empty string")
         await self._ensure_container()
+        conditions: dict[str, Any] = {}
+        if etag is not None:
+            conditions = {"etag": etag, "match_condition": MatchConditions.IfNotModified}
         try:
-            await self._blob(key).delete_blob(delete_snapshots="include", timeout=self._timeout)
+            await self._blob(key).delete_blob(
+                delete_snapshots="include", timeout=self._timeout, **conditions
+            )
         except HttpResponseError as exc:
             if exc.status_code == 404 and not _container_missing(exc):
                 return
+            if etag is not None and exc.status_code in _CONFLICT_STATUSES:
+                if not await self._exists(key):  # If-Match on an absent blob is a 412 too
+                    return
+                raise ConflictError(f"{key!r} was changed (stale etag): not deleted") from exc
             raise _storage_error("delete", key, exc) from exc
+        except (AzureError, OSError) as exc:
+            raise _storage_error("delete", key, exc) from exc
+
+    async def _exists(self, key: str) -> bool:
+        try:
+            return bool(await self._blob(key).exists(timeout=self._timeout))
         except (AzureError, OSError) as exc:
             raise _storage_error("delete", key, exc) from exc
 

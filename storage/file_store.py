@@ -10,8 +10,8 @@ One ``FileStore`` reads and writes one type through its ``Codec``; ``with_codec`
 of another type over the same directory (the bot keeps its delivery records beside the
 conversations, under other keys).
 
-Contract (see ``storage.protocols``): create with ``etag=None`` only if absent, replace only if
-the stored etag matches, else ``ConflictError``; ``load`` of unreadable bytes is ``CorruptState``;
+Contract (see ``storage.protocols``): create with ``etag=None`` only if absent, replace (and
+delete, when given an etag) only if the stored etag matches, else ``ConflictError``; ``load`` of unreadable bytes is ``CorruptState``;
 OS errors are ``StorageError``.
 
 Safety:
@@ -108,9 +108,11 @@ class FileStore(Generic[T]):
         data = self._codec.dumps(record)
         return await self._run(self._save_sync, key, path, data, etag)
 
-    async def delete(self, key: str) -> None:
+    async def delete(self, key: str, etag: str | None = None) -> None:
         path = self.path_for(key)
-        await self._run(self._delete_sync, key, path)
+        if etag is not None and (not isinstance(etag, str) or etag == ""):
+            raise ValueError("etag must be None or a non-empty string")
+        await self._run(self._delete_sync, key, path, etag)
 
     async def keys(self, prefix: str = "") -> list[str]:
         validate_prefix(prefix)
@@ -161,13 +163,21 @@ class FileStore(Generic[T]):
         except OSError as exc:
             raise StorageError(f"cannot save {key!r}: {_os_reason(exc)}") from exc
 
-    def _delete_sync(self, key: str, path: Path) -> None:
+    def _delete_sync(self, key: str, path: Path, etag: str | None) -> None:
         try:
             if not path.exists():
                 return
             with self._locked(path), contextlib.suppress(FileNotFoundError):
+                if etag is not None:
+                    stored = self._read(key, path)
+                    if stored is None:
+                        return
+                    if _stored_etag(stored) != etag:
+                        raise ConflictError(f"{key!r} was changed by someone else (stale etag)")
                 path.unlink()
                 self._fsync_dir()
+        except StorageError:
+            raise
         except OSError as exc:
             raise StorageError(f"cannot delete {key!r}: {_os_reason(exc)}") from exc
 

@@ -1,7 +1,9 @@
 """Signed, expiring download links to documents; every plan link, for both stores, is one.
 
 A link is ``{base_url}/documents/{path}?expires=<unix seconds>&sig=<hex>[&filename=<name>]``,
-served by the bot's own route (``bot.downloads``), whatever store holds the document. ``sig`` is
+served by the bot's own route (``bot.downloads``), whatever store holds the document. HR's
+figures are signed the same way as the path ``figures/noegletal.csv`` under ``{base_url}/``, so
+a figures link can never be read as a document's and the other way round. ``sig`` is
 HMAC-SHA256 with a server secret over (a version tag, the path, ``expires``, the filename or
 ""), encoded unambiguously (a JSON array), so a signature is good for exactly one document, one
 expiry and one download filename. ``LinkSigner.check`` compares in constant time and tells a
@@ -83,13 +85,22 @@ class LinkSigner:
         expires = math.ceil(self._clock() + ttl.total_seconds())
         return expires, self._signature(path, str(expires), filename)
 
-    def url(self, base_url: str, path: str, ttl: timedelta, filename: str | None = None) -> str:
-        """``{base_url}/documents/{path}?expires=…&sig=…[&filename=…]``."""
+    def url(
+        self,
+        base_url: str,
+        path: str,
+        ttl: timedelta,
+        filename: str | None = None,
+        *,
+        prefix: str = PREFIX,
+    ) -> str:
+        """``{base_url}{prefix}{path}?expires=…&sig=…[&filename=…]``: ``prefix`` is
+        ``/documents/`` for documents; HR's figures sign ``figures/…`` under ``/``."""
         expires, sig = self.sign(path, ttl, filename)
         query = {"expires": str(expires), "sig": sig}
         if filename is not None:
             query["filename"] = filename
-        return f"{base_url.rstrip('/')}{PREFIX}{quote(path, safe='/')}?{urlencode(query)}"
+        return f"{base_url.rstrip('/')}{prefix}{quote(path, safe='/')}?{urlencode(query)}"
 
     def check(self, path: str, expires: str, sig: str, filename: str | None = None) -> LinkCheck:
         """``VALID`` for an unexpired signature made for exactly this path (and filename);
@@ -172,9 +183,12 @@ class DocumentLinks:
                     self._signer = LinkSigner(await self._load(), self._clock)
         return self._signer
 
-    async def url(self, path: str, ttl: timedelta, filename: str | None = None) -> str:
-        """``{base_url}/documents/{path}?expires=…&sig=…[&filename=…]``, good for ``ttl``."""
-        return (await self.signer()).url(self._base_url, path, ttl, filename)
+    async def url(
+        self, path: str, ttl: timedelta, filename: str | None = None, *, prefix: str = PREFIX
+    ) -> str:
+        """``{base_url}/documents/{path}?expires=…&sig=…[&filename=…]``, good for ``ttl``
+        (another route's ``prefix``: see ``LinkSigner.url``)."""
+        return (await self.signer()).url(self._base_url, path, ttl, filename, prefix=prefix)
 
     async def check(
         self, path: str, expires: str, sig: str, filename: str | None = None

@@ -11,7 +11,10 @@ load → transition → save → retry loop.
   with an etag replace only if the stored etag still matches (If-Match). Returns the new etag.
   Anything else (exists on create, stale or missing on replace) is ``ConflictError``, and the
   stored value is unchanged.
-- ``delete(key)``: removes the state; deleting an absent key is fine (idempotent).
+- ``delete(key, etag=None)``: removes the state; deleting an absent key is fine (idempotent).
+  With an etag it removes the state only while the stored etag still matches (If-Match), else
+  ``ConflictError`` and the stored value is unchanged (an absent key is still fine): a record
+  that became empty is deleted only if nobody wrote to it since it was read.
 - ``keys(prefix="")``: the stored keys starting with ``prefix``, sorted.
 - ``close()``: release connections; the store is not used afterwards.
 - ``with_codec(codec)``: a view for records of another type over the same backend.
@@ -41,8 +44,8 @@ class Store(Protocol[T]):
         """Create (``etag=None``) or replace (If-Match ``etag``); returns the new etag."""
         ...
 
-    async def delete(self, key: str) -> None:
-        """Remove the state; idempotent."""
+    async def delete(self, key: str, etag: str | None = None) -> None:
+        """Remove the state (only if its etag is still ``etag``, when given); idempotent."""
         ...
 
     async def keys(self, prefix: str = "") -> list[str]:

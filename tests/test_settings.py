@@ -67,6 +67,10 @@ WRONG = [
     ({"PLAN_LINK_MINUTES": "１５"}, "PLAN_LINK_MINUTES"),
     ({"RETENTION_DAYS": "²"}, "RETENTION_DAYS"),
     ({"REMINDER_INTERVAL_SECONDS": "٩٠٠"}, "REMINDER_INTERVAL_SECONDS"),
+    ({"HR_VIEWERS": "hr@kommune.dk"}, "HR_VIEWERS"),
+    ({"HR_VIEWERS": "00000000-0000-4000-8000-000000000001,29:teams-id"}, "HR_VIEWERS"),
+    ({"HR_THRESHOLD": "1"}, "HR_THRESHOLD"),
+    ({"HR_THRESHOLD": "many"}, "HR_THRESHOLD"),
     # Nothing authenticated and reachable from other machines: refused unless said so
     ({"HOST": "0.0.0.0"}, "MicrosoftAppId"),
     ({"HOST": "::"}, "MicrosoftAppId"),
@@ -98,6 +102,18 @@ def test_a_wrong_setting_names_itself(env: dict[str, str], name: str) -> None:
     with pytest.raises(SettingsError) as error:
         Settings.from_env(env)
     assert error.value.name == name and name in str(error.value)
+
+
+def test_hr_viewers_are_entra_object_ids() -> None:
+    assert Settings.from_env({}).hr_viewers == frozenset()
+    assert Settings.from_env({}).hr_threshold == 5
+    given = " 00000000-0000-4000-8000-00000000000A , ,00000000-0000-4000-8000-000000000002"
+    settings = Settings.from_env({"HR_VIEWERS": given, "HR_THRESHOLD": "10"})
+    assert settings.hr_viewers == {
+        "00000000-0000-4000-8000-00000000000a",
+        "00000000-0000-4000-8000-000000000002",
+    }
+    assert settings.hr_threshold == 10
 
 
 def test_defaults_are_local_and_unauthenticated() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from bot.flows import follow_up, live, plan, preparation, previous, setup
+from bot.flows import follow_up, live, plan, preparation, previous, setup, year
 from bot.flows.context import Command, Context, Press, Route
 from cards import verbs
 from cards.common import Card
@@ -13,11 +13,11 @@ from cards.help import help_card
 
 
 async def _help(ctx: Context, press: Press) -> Card:
-    return help_card(ctx.concept, press.texts, press.bot_name)
+    return help_card(ctx.concept, press.texts, press.bot_name, personal=not press.chat.is_group)
 
 
 async def _help_command(ctx: Context, press: Press, _: str) -> Card:
-    return help_card(ctx.concept, press.texts, press.bot_name)
+    return help_card(ctx.concept, press.texts, press.bot_name, personal=not press.chat.is_group)
 
 
 def routes() -> dict[str, Route]:
@@ -53,6 +53,9 @@ def routes() -> dict[str, Route]:
         verbs.PLAN_COMMENT: Route(plan.comment, plan.refused),
         verbs.FOLLOWUP_DONE: Route(follow_up.mark_done, follow_up.refused),
         verbs.FOLLOWUP_MOVE: Route(follow_up.move, follow_up.refused),
+        verbs.MY_CONVERSATIONS: Route(year.my_conversations),
+        verbs.MY_AGREEMENTS: Route(year.my_agreements_press),
+        verbs.FIGURES_SHOW: Route(year.show_figures),
     }
 
 
@@ -66,6 +69,12 @@ def commands() -> dict[str, Command]:
             table[f"{verb} {kind.lower()}"] = partial(_new, kind)
     table["status"] = preparation.status_command
     table["start"] = live.start_command
+    for words in ("mine samtaler", "my conversations"):
+        table[words] = year.my_conversations_command
+    for words in ("mine aftaler", "my agreements"):
+        table[words] = year.my_agreements_command
+    for words in ("nøgletal", "noegletal", "key figures"):
+        table[words] = year.figures_command
     return table
 
 

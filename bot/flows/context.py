@@ -18,11 +18,13 @@ from typing import Any
 
 from bot.conversations import Conversations
 from bot.deliveries import Deliveries
+from bot.figures import Figures
 from bot.identity import ChatRef
 from bot.limits import SetupBudget
 from bot.outbox import Outbox
 from bot.plan_delivery import PlanDelivery
 from bot.teams import Teams
+from bot.year_index import YearIndex
 from cards.common import Card
 from cards.texts import Texts
 from dialogs.concept import Concept
@@ -53,6 +55,8 @@ class Context:
     teams: Teams
     clock: Callable[[], datetime]
     limits: SetupBudget
+    index: YearIndex
+    figures: Figures
 
 
 Flow = Callable[[Context, Press], Awaitable[Card]]

@@ -1,13 +1,19 @@
-"""Follow-up after the conversation: mark an agreement's follow-up done, or move its date."""
+"""Follow-up after the conversation: mark an agreement's follow-up done, or move its date.
+
+The same buttons are on the reminder (answered with the reminder's card) and on "Mine aftaler"
+(``view`` = ``my.agreements``: answered with that card again, at the part pressed). A move form
+among several on a card names its own date input (``form``: ``cards.follow_up.due_input``).
+"""
 
 from __future__ import annotations
 
 from bot.flows.context import Context, Press
-from bot.payload import id_field, text_field
+from bot.flows.year import agreements_view
+from bot.payload import id_field, int_field, text_field
 from cards import verbs
 from cards.common import Card
 from cards.errors import message_card, refusal_message
-from cards.follow_up import DUE_INPUT, follow_up_card
+from cards.follow_up import DUE_INPUT, due_input, follow_up_card
 from dialogs import events as ev
 from dialogs.conversation import Conversation
 from dialogs.errors import DomainError, UnknownItem
@@ -25,7 +31,10 @@ async def _apply(ctx: Context, press: Press, done: bool) -> Card:
             return ev.CompleteFollowUp(
                 actor, agreement_id=agreement_id, request_id=press.request_id
             )
-        due = text_field(press.data, DUE_INPUT)
+        form = press.data.get(verbs.DATA_FORM)
+        due = text_field(
+            press.data, due_input(id_field(press.data, verbs.DATA_FORM)) if form else DUE_INPUT
+        )
         return ev.MoveFollowUp(
             actor, agreement_id=agreement_id, due=due, request_id=press.request_id
         )
@@ -34,7 +43,19 @@ async def _apply(ctx: Context, press: Press, done: bool) -> Card:
         id_field(press.data, verbs.DATA_CONVERSATION), press.person, event, ctx.clock()
     )
     message = press.texts.get("followup.is_done" if done else "followup.moved")
+    if _in_my_agreements(press):
+        return await agreements_view(
+            ctx, press, start=_start(press), fresh=changed.conversation, message=message
+        )
     return _card(ctx, changed.conversation, agreement_id, press, message)
+
+
+def _in_my_agreements(press: Press) -> bool:
+    return press.data.get(verbs.DATA_VIEW) == verbs.MY_AGREEMENTS and not press.chat.is_group
+
+
+def _start(press: Press) -> int:
+    return max(int_field(press.data, verbs.DATA_FROM, default=0) or 0, 0)
 
 
 def _card(
@@ -68,6 +89,10 @@ async def refused(
 ) -> Card:
     message = refusal_message(refusal, press.texts)
     agreement_id = press.data.get(verbs.DATA_AGREEMENT)
+    if _in_my_agreements(press):
+        return await agreements_view(
+            ctx, press, start=_start(press), fresh=latest, message=message, success=False
+        )
     if latest is None or not isinstance(agreement_id, str):
         return message_card(message)
     if all(a.id != agreement_id for a in latest.agreements) or all(

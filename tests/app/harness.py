@@ -12,6 +12,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -48,7 +49,8 @@ class BotServer:
     Links to plans point at this server (``PUBLIC_BASE_URL`` is replaced by its address, so
     Azure settings need some value to pass ``Settings.from_env``); ``link_clock`` decides when
     they expire. It is served as ``python app.py`` serves (``bot.serving.runner_options``), with
-    the production bounds on slow and idle clients unless ``limits`` says otherwise."""
+    the production bounds on slow and idle clients unless ``limits`` says otherwise; ``utc_now``
+    sets the bot's clock (e.g. to last year, for last year's round)."""
 
     def __init__(
         self,
@@ -57,11 +59,13 @@ class BotServer:
         live_card_interval: float | None = 0.05,
         link_clock: Callable[[], float] = time.time,
         limits: ServerLimits | None = None,
+        utc_now: Callable[[], datetime] | None = None,
     ) -> None:
         self.settings = settings
         self.live_card_interval = live_card_interval
         self.link_clock = link_clock
         self.limits = limits
+        self.utc_now = utc_now
         self.app: web.Application | None = None
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -79,7 +83,9 @@ class BotServer:
             public_base_url=f"http://127.0.0.1:{port}",
             live_card_interval=0.05,
         )
-        self.app = create_app(self.settings, link_clock=self.link_clock, limits=self.limits)
+        self.app = create_app(
+            self.settings, link_clock=self.link_clock, limits=self.limits, utc_now=self.utc_now
+        )
         self._runner = web.AppRunner(self.app, **runner_options(self.app[LIMITS_KEY]))
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", port).start()
@@ -87,8 +93,10 @@ class BotServer:
         return self
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        """Stop serving (its background work finished first); a second stop does nothing."""
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
 
     @property
     def parts(self) -> Parts:

@@ -32,7 +32,8 @@ async def test_install_greets_in_danish_with_the_help_card(
     assert ("Hej Lene!" if kind == "personal" else "Hej alle sammen!") in sent["text"]
     card = card_of(sent)
     assert card is not None and "Samtaleguide" in card_text(card)
-    assert verbs_on(card) == ["setup.open"] * 3
+    overviews = ["my.conversations", "my.agreements"] if kind == "personal" else []
+    assert verbs_on(card) == ["setup.open"] * 3 + overviews  # the overviews: 1:1 chats only
 
 
 async def test_a_person_joining_is_not_greeted_again(

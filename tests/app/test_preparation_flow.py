@@ -354,6 +354,7 @@ async def test_the_card_folds_after_saving_and_ret_opens_it_again(
     assert "Dine private noter er gemt" in card_text(card)
     assert "mit-udkast" not in card_text(card) and toggles_on(card) == []
     assert verbs_on({"actions": card["actions"]}) == ["prep.edit"]
+    await server.settle()  # the save's own follow-up work (its index) is done
     before = await stored(server, conversation_id)
 
     # "Ret" answers with the full form, filled in; nothing is stored.

@@ -10,7 +10,11 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from bot.year_index import YearIndex
+from dialogs.conversation import Person
 from dialogs.privacy import ERASED_NAME
+from storage.file_store import FileStore
+from storage.schemas import CONVERSATION
 from tests.app.harness import BotServer, Chat, Client, card_text
 from tests.app.test_confidentiality import chat_with
 from tests.app.test_live_flow import LEADER, MEMBERS, agreement, prepared_grus
@@ -49,12 +53,16 @@ async def test_retention_deletes_conversations_and_their_plans(
     old = await finished_grus(client, server, connector, "retention")
     documents = server.parts.documents
     assert await documents.versions(old)
+    store = server.parts.store
+    assert len(await store.keys("index/person/")) == 1 + len(MEMBERS)  # the year's index
+    assert await store.keys("index/workplace/") and await store.keys("index/conversation/")
     housekeeping = server.parts.housekeeping
     assert await housekeeping.purge_expired(datetime.now() + timedelta(days=30)) == 0
     assert await housekeeping.purge_expired(datetime.now() + timedelta(days=401)) == 1
-    assert await server.parts.store.keys("conversations/") == []
-    assert await server.parts.store.keys("deliveries/") == []
-    assert await server.parts.store.keys("limits/") == []  # the counts of recent setups too
+    assert await store.keys("conversations/") == []
+    assert await store.keys("deliveries/") == []
+    assert await store.keys("limits/") == []  # the counts of recent setups too
+    assert await store.keys("index/") == []  # and every index record it was in
     assert await documents.versions(old) == []
 
 
@@ -112,6 +120,9 @@ async def test_a_person_is_erased_on_request_from_every_stored_byte(
 
     traces = (target.name, target.id, target.aad)
     assert all(t.encode() in every_stored_byte() for t in traces)
+    index = server.parts.index  # they are in the year's index too
+    assert await index.entries_for(Person(target.id, "", target.aad))
+    assert (await index.check()).repaired == []
     await server.stop()  # the CLI works on the same stores, as an admin would run it
     env = {**os.environ, "LOCAL_STORAGE_DIR": str(root)}
     process = await asyncio.create_subprocess_exec(
@@ -145,3 +156,7 @@ async def test_a_person_is_erased_on_request_from_every_stored_byte(
     assert live["live"]["last_actor"].startswith("erased-")
     assert live["agreements"][0]["details"]["who"] == f"{ERASED_NAME} og resten af gruppen"
     assert not list((root / "documents").rglob(f"*{conversation_id}*/*.docx"))
+    # The year's index: their own records are gone, the others' follow the erased state.
+    erased_index = YearIndex(FileStore(root / "conversations", CONVERSATION), datetime.now)
+    assert await erased_index.entries_for(Person(target.id, "", target.aad)) == []
+    assert (await erased_index.check()).repaired == []

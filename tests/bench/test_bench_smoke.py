@@ -23,6 +23,7 @@ from bench import (
     memory,
     plan_generation,
     prompt_fanout,
+    year_overview,
 )
 from bench.common import latency_ms, percentile, table
 from bot.teams import RateLimiter, Teams
@@ -73,6 +74,17 @@ async def test_prompt_fanout(azurite: Any) -> None:
     values = result_of(prompt_fanout.report(cfg, outcome), "prompt_fanout")
     assert number(values, "requests") >= 2 * 8
     assert number(values, "seconds") > 0 and number(values, "ratio") > 0
+
+
+async def test_year_overview(azurite: Any) -> None:
+    cfg = year_overview.Config(
+        conversations=60, leader_conversations=40, samples=2, warmup=1, leaders=5, workplaces=3
+    )
+    outcome = await year_overview.run(cfg, azurite)
+    assert outcome.errors == 0 and outcome.shown == 12  # the card's first part
+    values = result_of(year_overview.report(cfg, outcome), "year_overview")
+    for name in ("list_p50_ms", "load_p50_ms", "ratio", "reindex_s", "seed_s"):
+        assert number(values, name) > 0
 
 
 def test_plan_generation() -> None:

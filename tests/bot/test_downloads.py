@@ -5,16 +5,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
 from aiohttp import web
 
-from bot.downloads import ROUTE, download_route
+from bot.downloads import FIGURES_ROUTE, ROUTE, download_route, figures_route
+from bot.figures import FIGURES_PATH
+from cards.texts import Texts
 from storage.document_files import FileDocumentStore
 from storage.documents import DocumentBytes, DocumentRedirect
 from storage.errors import StorageError
+from storage.links import DocumentLinks, LinkSigner
 
 SECRET = bytes(range(32))
 PATH = "conversations/c-0001/plan-v1.pdf"
@@ -60,3 +64,100 @@ async def test_a_failing_store_is_a_503_page_never_a_500(tmp_path: Path) -> None
         assert headers["Content-Type"] == "text/html; charset=utf-8"
         assert headers["Cache-Control"] == "no-store"
         assert "/secret/path" not in text and "Traceback" not in text
+
+
+# --- HR's figures -------------------------------------------------------------------------------
+
+
+async def _figures_answer(
+    url_of: Callable[[str], Awaitable[str]],
+    make: Callable[[Texts], Awaitable[bytes]],
+    *,
+    language: str = "da",
+) -> tuple[int, bytes, dict[str, str]]:
+    links = DocumentLinks("http://127.0.0.1:1", SECRET, clock=CLOCK.__call__)
+    app = web.Application()
+    app.router.add_get(FIGURES_ROUTE, figures_route(links, make))
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    host, port = runner.addresses[0][:2]
+    try:
+        url = await url_of(f"http://{host}:{port}")
+        headers = {"Accept-Language": language}
+        async with aiohttp.ClientSession() as http, http.get(url, headers=headers) as response:
+            return response.status, await response.read(), dict(response.headers)
+    finally:
+        await runner.cleanup()
+
+
+class _Clock:
+    now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+CLOCK = _Clock()
+
+
+def _signed(path: str = FIGURES_PATH, **query: str) -> Callable[[str], Awaitable[str]]:
+    async def url(base: str) -> str:
+        signed = LinkSigner(SECRET, CLOCK).url(base, path, timedelta(minutes=15), prefix="/")
+        return signed + "".join(f"&{k}={v}" for k, v in query.items())
+
+    return url
+
+
+async def test_the_figures_are_made_when_a_good_link_is_followed() -> None:
+    asked: list[str] = []
+
+    async def make(texts: Texts) -> bytes:
+        asked.append(texts.language)
+        return "\ufeffÅr;Arbejdsplads\r\n".encode()
+
+    status, body, headers = await _figures_answer(_signed(), make, language="en")
+    assert (status, asked) == (200, ["en"])
+    assert body.decode("utf-8").startswith("\ufeffÅr")
+    assert headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert headers["Content-Disposition"] == 'attachment; filename="noegletal.csv"'
+    assert headers["Cache-Control"] == "no-store"
+
+
+async def test_a_figures_link_that_is_not_good_makes_nothing() -> None:
+    async def make(_: Texts) -> bytes:
+        raise AssertionError("nothing is made for a refused link")
+
+    async def plan_link(base: str) -> str:  # a plan's link, taken to the figures' route
+        signed = LinkSigner(SECRET, CLOCK).url(base, PATH, timedelta(minutes=15))
+        return signed.replace(
+            "/documents/conversations/c-0001/plan-v1.pdf", "/figures/noegletal.csv"
+        )
+
+    for url in (
+        _signed("figures/other.csv"),  # another file
+        _signed(filename="x.csv"),  # a filename the link was not signed with
+        plan_link,
+    ):
+        status, body, _ = await _figures_answer(url, make)
+        assert status == 403 and "nøgletallene" in body.decode()
+    expired = _signed()
+
+    async def later(base: str) -> str:
+        url = await expired(base)
+        CLOCK.now += 16 * 60
+        return url
+
+    try:
+        status, body, _ = await _figures_answer(later, make)
+    finally:
+        CLOCK.now = 1_000_000.0
+    assert status == 410 and "Skriv »nøgletal«" in body.decode()
+
+
+async def test_figures_storage_down_is_a_503_page() -> None:
+    async def make(_: Texts) -> bytes:
+        raise StorageError("blob storage list failed /secret")
+
+    status, body, headers = await _figures_answer(_signed(), make)
+    assert status == 503 and headers["Retry-After"] == "30" and b"/secret" not in body

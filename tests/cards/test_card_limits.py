@@ -23,6 +23,7 @@ import inspect
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 import pytest
@@ -34,9 +35,12 @@ from cards.budget import CARD_BUDGET, added
 from cards.copies import stale_copy_card
 from cards.errors import message_card, refusal_message, retry_card
 from cards.fields import field_id
+from cards.figures import figures_card
 from cards.follow_up import follow_up_card
 from cards.help import help_card
 from cards.live import live_card, outsider_card
+from cards.my_agreements import AgreementLine, my_agreements_card
+from cards.my_conversations import my_conversations_card
 from cards.plan import approval_reminder_card, comment_card, plan_links_card, plan_ready_card
 from cards.preparation import keyword_input, note_input, preparation_card
 from cards.previous import SHOWN, previous_card, previous_section
@@ -55,6 +59,8 @@ from dialogs import events as ev
 from dialogs.concept import Concept, concepts_dir, default_concept_path, load_concept
 from dialogs.conversation import Conversation, Person, PreviousPlan, previous_plan
 from dialogs.errors import InvalidField, InvalidKeywords, NotPrivate, Unprepared
+from dialogs.round import FigureRow, Missing, figures, led
+from dialogs.summary import STATES, Named, PersonEntry, RoundEntry
 from dialogs.text import LIMITS
 from dialogs.transitions import (
     MAX_AGREEMENTS,
@@ -253,6 +259,50 @@ def _typed_preparation(concept: Concept) -> dict[str, str]:
     return typed | {note_input(p.id): note for p in concept.perspectives}
 
 
+def year_round_at_the_limits(
+    worst: Worst,
+) -> tuple[list[PersonEntry], list[Missing], list[AgreementLine], list[FigureRow]]:
+    """A leader of three years of conversations at the limits (GRUS of 60, names at the limit,
+    a MUS with every one of 500 employees last year and none this year), an employee's
+    agreements at every length limit, and HR's figures for 300 workplaces named at their limit."""
+    name = worst.prepared.leader.name
+    entries = [
+        PersonEntry(
+            f"c-{n:04d}",
+            999,
+            kind="MUS" if n % 4 else "GRUS",
+            state=STATES[n % len(STATES)],
+            day=f"{2024 + n % 3}-{1 + n % 12:02d}-{1 + n % 28:02d}",
+            role="co_facilitator" if n % 7 == 0 else "leader",
+            people=2 if n % 4 else MAX_PARTICIPANTS,
+            others=(Named(f"k-{n}", f"{n} {name}"),) if n % 4 else (),
+            next_follow_up="2027-12-31",
+        )
+        for n in range(600)
+    ]
+    led_now = led(entries, 2026)
+    missing = [Missing(f"k-{n}", f"{n} {name}", "2025-12-31", "2026-12-31") for n in range(500)]
+    what = _longest("Deltage i kursus om projektledelse og følge op på læringen ", LIMITS["what"])
+    lines = [
+        AgreementLine(f"c-{n}", f"a{n}", "GRUS", "2026-12-31", what, "2026-01-01", n % 2 == 0)
+        for n in range(8)
+    ]
+    workplace = _longest("Center for Borgerservice, Bibliotek og Kultur ", LIMITS["workplace"])
+    groups = [
+        (
+            2026,
+            f"{n} {workplace}"[: LIMITS["workplace"]],
+            [
+                RoundEntry(f"w{n}-{k}-{i}", 1, kind, "approved", 200, 100, ("2026-01-01",) * 100)
+                for k, kind in enumerate(("MUS", "LUS", "GRUS"))
+                for i in range(120)
+            ],
+        )
+        for n in range(300)
+    ]
+    return led_now, missing, lines, figures(groups, date(2026, 12, 31), 100)
+
+
 def first_cards(concept: Concept, worst: Worst) -> Built:
     """Every card of the first GRUS (no previous plan)."""
     c, w = concept, worst
@@ -274,8 +324,40 @@ def first_cards(concept: Concept, worst: Worst) -> Built:
         "pdf": "https://samtaleguide.example/documents/" + "p" * 200 + "?expires=1&sig=" + "s" * 64,
     }
     live_at_extra = run(w.live, ev.Move(w.leader, to=9 + MAX_EXTRA_QUESTIONS - 1, jump=True), c)
+    led, missing, lines, rows = year_round_at_the_limits(w)
+    figures_url = "https://samtaleguide.example/figures/noegletal.csv?expires=1&sig=" + "s" * 64
     return {
         "help": _built(help_card, c, DA, bot_name=_longest("Samtaleguide ", 256)),
+        "help in a 1:1 chat": _built(
+            help_card, c, EN, bot_name=_longest("Samtaleguide ", 256), personal=True
+        ),
+        "my conversations, every part at its limits": _built(
+            my_conversations_card, led, missing, DA, year=2026, message=too_long
+        ),
+        "my conversations, a later part en": _built(
+            my_conversations_card, led, missing, EN, year=2026, start=len(led) - 5
+        ),
+        "my agreements, every text at its limit": _built(
+            my_agreements_card,
+            lines,
+            DA,
+            today=date(2026, 5, 1),
+            start=8,
+            count=len(lines) * 100,
+            message=too_long,
+            success=False,
+        ),
+        "figures, every workplace at its limit": _built(
+            figures_card,
+            rows,
+            DA,
+            year=2026,
+            years=list(range(2026, 2016, -1)),
+            threshold=100,
+            csv_url=figures_url,
+            minutes=1440,
+            message=too_long,
+        ),
         "setup new GRUS, roster of 60": _built(setup_card, c, DA, kind="GRUS", roster=roster),
         "setup edit, 60 people": _built(
             setup_card, c, DA, kind="GRUS", roster=roster, conversation=w.prepared
@@ -467,7 +549,9 @@ def next_cards(concept: Concept, worst: Worst) -> Built:
 
 
 WORST_CASE_NAMES = [
-    "help", "setup new GRUS, roster of 60", "setup edit, 60 people",
+    "help", "help in a 1:1 chat", "my conversations, every part at its limits",
+    "my conversations, a later part en", "my agreements, every text at its limit",
+    "figures, every workplace at its limit", "setup new GRUS, roster of 60", "setup edit, 60 people",
     "setup edit refused, every field typed", "setup edit refused, a chat of 150",
     "setup MUS with the people picker",
     "setup refused: not private, five long names", "message: not private, five long names",

@@ -28,7 +28,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -42,9 +42,12 @@ from cards import verbs
 from cards.agreements import agreements_card
 from cards.errors import message_card, refusal_message
 from cards.fields import field_id
+from cards.figures import figures_card
 from cards.follow_up import follow_up_card
 from cards.help import help_card
 from cards.live import live_card
+from cards.my_agreements import AgreementLine, my_agreements_card
+from cards.my_conversations import my_conversations_card
 from cards.plan import (
     approval_reminder_card,
     comment_card,
@@ -74,6 +77,9 @@ from dialogs import events as ev
 from dialogs.concept import Concept, concepts_dir, default_concept_path, load_concept
 from dialogs.conversation import Conversation, Person, PreviousPlan
 from dialogs.errors import DomainError, NoGoals, NotPrivate
+from dialogs.round import Missing, figures
+from dialogs.round import led as led_entries
+from dialogs.summary import STATES, Named, PersonEntry, RoundEntry
 from dialogs.transitions import (
     apply,
     new_conversation,
@@ -389,6 +395,43 @@ def _setup_values(concept: Concept) -> dict[str, Any]:
     }
 
 
+def year_round() -> tuple[list[PersonEntry], list[Missing], list[AgreementLine], list[Any]]:
+    """A leader's entries in every state, "Mangler i år", an employee's agreements (open, overdue,
+    without a date, done) and HR's figures (small counts withheld)."""
+    entries = [
+        PersonEntry(
+            f"c-{n}",
+            3,
+            kind=("MUS", "GRUS", "LUS")[n % 3],
+            state=STATES[n % len(STATES)],
+            day=f"{2025 + n % 2}-0{1 + n % 9}-1{n % 10}",
+            role="co_facilitator" if n == 4 else "leader",
+            people=2 if n % 3 != 1 else 14,
+            others=(Named(f"k-{n}", f"Medarbejder {n} *med* [link](x)" if n != 2 else ""),)
+            if n % 3 != 1
+            else (),
+            next_follow_up="2026-09-01" if n % 2 else "",
+        )
+        for n in range(14)
+    ]
+    missing = [
+        Missing("k-1", "Anna Andersen", "2025-03-10"),
+        Missing("k-2", "Bo Bertelsen", "2025-03-11", planned="2026-06-01"),
+    ]
+    lines = [
+        AgreementLine(f"c-{n}", f"a{n}", "MUS" if n % 2 else "GRUS", "2025-03-10",
+                      f"Aftale {n}: kursus i *Excel*", ("2026-04-01", "2026-06-01", "")[n % 3],
+                      n == 7)
+        for n in range(8)
+    ]  # fmt: skip
+    groups = [
+        (2026, "Rådhuset", [RoundEntry(f"m{n}", 1, "MUS", "finished", 2, 1, ("2026-01-01",)) for n in range(6)]),
+        (2026, "", [RoundEntry("g1", 1, "GRUS", "live")]),
+        (2026, "=HYPERLINK(x)", [RoundEntry("l1", 1, "LUS", "set_up")]),
+    ]  # fmt: skip
+    return led_entries(entries, 2026), missing, lines, figures(groups, date(2026, 5, 1), 5)
+
+
 def _cards(concept: Concept) -> dict[str, Callable[[], Card]]:
     c = concept
     prep = in_preparation(c)
@@ -464,10 +507,30 @@ def _cards(concept: Concept) -> dict[str, Callable[[], Card]]:
         ),
         c,
     )
+    led, missing, lines, rows = year_round()
+    csv_url = "https://samtaleguide.example/figures/noegletal.csv?expires=1&sig=" + "s" * 64
     return {
         # help
         "help da": lambda: help_card(c, DA),
         "help en": lambda: help_card(c, EN),
+        "help in a 1:1 chat": lambda: help_card(c, DA, personal=True),
+        # the year's round
+        "my conversations": lambda: my_conversations_card(led, missing, DA, year=2026),
+        "my conversations, second part en": lambda: my_conversations_card(
+            led * 5, None, EN, year=2026, start=12
+        ),
+        "my conversations, none": lambda: my_conversations_card([], None, DA, year=2026),
+        "my agreements": lambda: my_agreements_card(lines, DA, today=date(2026, 5, 1)),
+        "my agreements, a part, refused en": lambda: my_agreements_card(
+            lines, EN, today=date(2026, 5, 1), start=8, count=30, message="No", success=False
+        ),
+        "my agreements, none": lambda: my_agreements_card([], DA, today=date(2026, 5, 1)),
+        "figures": lambda: figures_card(
+            rows, DA, year=2026, years=[2026, 2025], threshold=5, csv_url=csv_url, minutes=15
+        ),
+        "figures, a year without any en": lambda: figures_card(
+            rows, EN, year=2024, years=[2026, 2025], threshold=5, csv_url=csv_url, minutes=15
+        ),
         # setup
         "setup new GRUS, roster of 12": lambda: setup_card(c, DA, kind="GRUS", roster=ROSTER),
         "setup new GRUS en": lambda: setup_card(c, EN, kind="GRUS", roster=ROSTER),
@@ -634,7 +697,10 @@ def _cards(concept: Concept) -> dict[str, Callable[[], Card]]:
 
 
 CARD_NAMES = [
-    "help da", "help en", "setup new GRUS, roster of 12", "setup new GRUS en", "setup new LUS",
+    "help da", "help en", "help in a 1:1 chat", "my conversations",
+    "my conversations, second part en", "my conversations, none", "my agreements",
+    "my agreements, a part, refused en", "my agreements, none", "figures",
+    "figures, a year without any en", "setup new GRUS, roster of 12", "setup new GRUS en", "setup new LUS",
     "setup edit", "setup MUS people picker", "setup refused: not private",
     "setup refusal with typed values",
     "preparation fresh", "preparation fresh en", "preparation extras, reworded, puslespil",

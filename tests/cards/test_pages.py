@@ -87,3 +87,16 @@ def test_texts_are_escaped() -> None:
 )
 def test_the_language_follows_accept_language(header: str | None, language: str) -> None:
     assert texts_for_accept_language(header).language == language
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+@pytest.mark.parametrize("reason", ["invalid", "expired", "unavailable"])
+def test_the_figures_pages_say_how_to_get_a_new_link_to_the_figures(
+    reason: str, language: str
+) -> None:
+    texts = Texts(language)
+    page = download_page(reason, texts, "figures")
+    assert texts.get("download.figures.step2") in page.replace("&#x27;", "'")
+    assert "udviklingsplan" not in page.lower() and "development plan" not in page.lower()
+    with pytest.raises(ValueError):
+        download_page(reason, texts, "something else")

@@ -15,10 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from cards.figures import CSV_COLUMNS
+from cards.pages import REASONS
 from cards.texts import LANGUAGES
 from dialogs import errors, transitions
 from dialogs.concept import KIND_CODES
 from dialogs.conversation import VARIANTS
+from dialogs.summary import STATES
 from dialogs.text import LIMITS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -90,6 +93,10 @@ def assembled_keys() -> set[str]:
         | {f"kind.{kind}" for kind in KIND_CODES}
         | {f"variant.{variant}" for variant in VARIANTS}
         | {f"help.step{n}" for n in range(1, 5)}
+        | {f"state.{state}" for state in STATES}
+        | {f"figures.csv.{column}" for column in ("year", "workplace", "kind", *CSV_COLUMNS)}
+        | {f"download.figures.{reason}.body" for reason in REASONS if reason != "gone"}
+        | {f"download.figures.step{n}" for n in range(1, 4)}
     )
 
 

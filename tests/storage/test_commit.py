@@ -55,8 +55,8 @@ class GatedStore:
             raise error
         return await self.inner.save(key, record, etag)
 
-    async def delete(self, key: str) -> None:
-        await self.inner.delete(key)
+    async def delete(self, key: str, etag: str | None = None) -> None:
+        await self.inner.delete(key, etag)
 
     async def keys(self, prefix: str = "") -> list[str]:
         return await self.inner.keys(prefix)

@@ -111,6 +111,23 @@ async def test_replace_of_a_deleted_key_conflicts_and_creates_nothing(
     assert await store.load(KEY) == (None, None)
 
 
+async def test_a_delete_with_an_etag_removes_only_what_was_read(store: ConversationStore) -> None:
+    first = make_conversation()
+    read_etag = await store.save(KEY, first, None)
+    changed = bumped(first, phase="closed")
+    current = await store.save(KEY, changed, read_etag)
+
+    with pytest.raises(ConflictError):  # written since it was read: kept
+        await store.delete(KEY, read_etag)
+    assert await store.load(KEY) == (changed, current)
+
+    await store.delete(KEY, current)
+    assert await store.load(KEY) == (None, None)
+    await store.delete(KEY, current)  # absent: fine, as without an etag
+    with pytest.raises(ValueError):
+        await store.delete(KEY, "")
+
+
 async def test_delete_is_idempotent(store: ConversationStore) -> None:
     await store.delete(KEY)  # absent: fine
     await store.save(KEY, make_conversation(), None)

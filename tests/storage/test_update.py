@@ -60,8 +60,8 @@ class CountingStore:
                 raise ConflictError("told to")
         return await self.inner.save(key, conversation, etag)
 
-    async def delete(self, key: str) -> None:
-        await self.inner.delete(key)
+    async def delete(self, key: str, etag: str | None = None) -> None:
+        await self.inner.delete(key, etag)
 
     async def keys(self, prefix: str = "") -> list[str]:
         return await self.inner.keys(prefix)
