@@ -420,7 +420,7 @@ class YearIndex:
         keys = set(expected) | set(await self._record_keys())
         for key in sorted(keys):
             report.records += 1
-            if await self._live_entries(key) != _wanted(expected.get(key, {})):
+            if _content(await self._live_entries(key)) != _content(_wanted(expected.get(key, {}))):
                 report.repaired.append(key)
         for conversation_id, place in places.items():
             placed, _ = await self.placed.load(placed_key(conversation_id))
@@ -464,7 +464,7 @@ class YearIndex:
                 unknown.clear()
                 entries = current.entries if current is not None else ()
                 before = {e.conversation_id: e for e in entries if not e.removed}
-                if before == wanted:
+                if _content(before) == _content(wanted):
                     return current
                 removals: dict[str, int | None] = {}
                 for conversation_id in set(before) - set(wanted):
@@ -529,6 +529,13 @@ class YearIndex:
         if record is None:
             return {}
         return {e.conversation_id: e for e in record.entries if not e.removed}
+
+
+def _content(entries: dict[str, Any]) -> dict[str, Any]:
+    """Entries as they read, without the conversation version they were written from: a
+    conversation's later changes that leave its summary alone (a plan written, a note) do not
+    make its entries wrong."""
+    return {cid: replace(e, version=0) for cid, e in entries.items()}
 
 
 def _wanted(expected: dict[str, Any]) -> dict[str, Any]:

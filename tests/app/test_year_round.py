@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import pytest
 
+from cards import verbs
 from dialogs.conversation import Approval
 from settings import Settings
 from tests.app.harness import BotServer, Chat, Client, User, card_of, card_text, user
@@ -135,6 +136,10 @@ async def mus(
         )
         assert "Aftalen er gemt" in card_text(card), card_text(card)
     if until == "finished":
+        if not agreements:  # a MUS ends in a plan: the leader confirms "Ingen udviklingsmål i år"
+            status, card = await client.press(home, LEADER, "live.finish", data)
+            assert "Ingen udviklingsmål i år" in card_text(card), card_text(card)
+            data = {**data, verbs.DATA_NO_GOALS: True}
         status, card = await client.press(home, LEADER, "live.finish", data)
         assert "Samtalen er afsluttet" in card_text(card), card_text(card)
     await server.settle()

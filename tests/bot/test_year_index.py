@@ -249,7 +249,7 @@ async def test_the_change_path_marks_writes_and_clears(
     stored, _ = await store.load(key("m1"))
     assert stored is not None and not stored.index_pending  # a note changes no summary
     assert await store.keys(PREFIX) == []  # and writes no index
-    await conversations.change("m1", LEADER, lambda a: ev.Finish(a), NOW)
+    await conversations.change("m1", LEADER, lambda a: ev.Finish(a, no_goals=True), NOW)
     await tasks.drain()
     stored, _ = await store.load(key("m1"))
     assert stored is not None and not stored.index_pending
@@ -280,7 +280,7 @@ async def test_a_failed_index_write_leaves_the_mark_and_the_next_save_repairs_it
     await save(store, mus(concept, "m1", ANNA, state="live", agreements=agreed))
     blocked = store.path_for(person_key("aad-leader"))
     blocked.mkdir(parents=True)
-    await conversations.change("m1", LEADER, lambda a: ev.Finish(a), NOW)
+    await conversations.change("m1", LEADER, lambda a: ev.Finish(a, no_goals=True), NOW)
     await tasks.drain()
     stored, _ = await store.load(key("m1"))
     assert stored is not None and stored.phase == "closed" and stored.index_pending

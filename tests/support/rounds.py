@@ -83,7 +83,7 @@ def held_on(
         conversation = run(conversation, ev.AddAgreement(leader.user_id, fields))
     if state == "live":
         return conversation
-    conversation = run(conversation, ev.Finish(leader.user_id))
+    conversation = run(conversation, ev.Finish(leader.user_id, no_goals=not agreements))
     for agreed, agreement in zip(agreements, conversation.agreements, strict=True):
         if agreed.done and agreed.due:
             conversation = run(conversation, ev.CompleteFollowUp(leader.user_id, agreement.id))
