@@ -152,7 +152,7 @@ async def adds(cfg: Config, azurite: Azurite, *, group: bool) -> Outcome:
     container = f"bench-{uuid.uuid4().hex[:12]}"
     env = {**blob_env(azurite, container), "GROUP_COMMIT": "on" if group else "off"}
     options: dict[str, Any] = {"env": env}
-    if cfg.max_batch is not None:
+    if cfg.max_batch is not None and group:  # "off" stays one save per press
         options["max_batch"] = cfg.max_batch
     connector = Child("connector").launch()
     instances = [Child("app", options).launch(), Child("app", options).launch()]
