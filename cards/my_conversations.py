@@ -1,5 +1,5 @@
-""" "Mine samtaler": the conversations a person leads or co-facilitates this year and last, by
-state, each with its date, kind, people and next follow-up and a button that opens its status
+""" "Mine samtaler": the conversations a person leads or co-facilitates last year, this year and
+later, by state, each with its date, kind, people and next follow-up and a button that opens its status
 card (or, once finished, its plan); then "Mangler i år", the people they held a MUS with last
 year and not yet this year.
 

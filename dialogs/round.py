@@ -1,7 +1,8 @@
 """The year's round, read from index entries (``dialogs.summary``), purely.
 
 - ``led(entries, year)``: the conversations a person leads or co-facilitates (and has not left)
-  this year and last, by year (newest first), state (in ``STATES`` order), then day.
+  last year, this year and later (set up ahead: in December, January's), by year (newest
+  first), state (in ``STATES`` order), then day.
 - ``missing_this_year(entries, year)``: the people the person held a MUS with last year (as its
   leader; held: started or finished) with whom no MUS has been held this year; a MUS with them
   set up this year but not held yet is named as planned.
@@ -79,9 +80,7 @@ def led(entries: Iterable[PersonEntry], year: int) -> list[PersonEntry]:
     found = [
         e
         for e in current(entries)
-        if e.role in ("leader", "co_facilitator")
-        and not e.left
-        and year_of(e.day) in (year, year - 1)
+        if e.role in ("leader", "co_facilitator") and not e.left and year_of(e.day) >= year - 1
     ]
     return sorted(
         found,

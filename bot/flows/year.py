@@ -4,7 +4,7 @@ All three are read from the year's index (``bot.year_index``), in the person's o
 (in a group chat they say where to look), so they cost a record or two, never a scan:
 
 - ``my.conversations`` / ``mine samtaler``: the conversations the presser leads or
-  co-facilitates this year and last, and "Mangler i år" (``cards.my_conversations``). "This
+  co-facilitates last year, this year and later, and "Mangler i år" (``cards.my_conversations``). "This
   year" is the calendar year of the organisation's clock (``TIME_ZONE``); a conversation counts
   in the year of its own date (``dialogs.summary.day_of``).
 - ``my.agreements`` / ``mine aftaler``: the agreements the presser is responsible for; the index

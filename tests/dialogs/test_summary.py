@@ -165,8 +165,9 @@ def entry(
     return PersonEntry(cid, 1, **values)  # type: ignore[arg-type]
 
 
-def test_mine_samtaler_lists_this_year_and_last_by_state() -> None:
+def test_mine_samtaler_lists_last_year_this_year_and_later_by_state() -> None:
     entries = [
+        entry("j", "2027-01-15", "set_up"),  # set up in December for January: listed first
         entry("a", "2026-04-01", "preparing"),
         entry("b", "2026-02-01", "finished"),
         entry("c", "2025-06-01", "approved"),
@@ -177,7 +178,7 @@ def test_mine_samtaler_lists_this_year_and_last_by_state() -> None:
         replace(entry("h", "2026-01-13", "live"), removed="2026-01-14T00:00:00"),  # tombstone
         entry("i", "2026-03-01", "set_up"),
     ]
-    assert [e.conversation_id for e in led(entries, 2026)] == ["i", "a", "f", "b", "c"]
+    assert [e.conversation_id for e in led(entries, 2026)] == ["j", "i", "a", "f", "b", "c"]
 
 
 def test_mangler_i_aar_names_whom_no_mus_was_held_with_this_year() -> None:

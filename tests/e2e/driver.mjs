@@ -569,6 +569,31 @@ const steps = [
     },
   ],
   [
+    "personal chat: mine samtaler lists the finished GRUS",
+    async () => {
+      await openChat(config.personalChat);
+      const before = await cardCount(text("mine.title"));
+      await say("mine samtaler", { mention: false });
+      const mine = await newCard(before, text("mine.title"));
+      await expectBot("»Mine samtaler« shows the GRUS the leader just held", () =>
+        mine.getByText(/GRUS/).first().waitFor({ timeout: 1000 }),
+      );
+      await shot("11-my-conversations-personal.png", mine);
+    },
+  ],
+  [
+    "personal chat: mine aftaler lists the agreement the leader is responsible for",
+    async () => {
+      const before = await cardCount(text("my_agreements.title"));
+      await say("mine aftaler", { mention: false });
+      const mine = await newCard(before, text("my_agreements.title"));
+      await expectBot(`»Mine aftaler« shows »${state.agreement}«`, () =>
+        mine.getByText(state.agreement).first().waitFor({ timeout: 1000 }),
+      );
+      await shot("12-my-agreements-personal.png", mine);
+    },
+  ],
+  [
     "personal chat: the preparation card refuses changes after the conversation",
     async () => {
       const prep = card(text("prep.title", { kind: "GRUS" }));
