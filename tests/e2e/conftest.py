@@ -60,6 +60,74 @@ BOT_SETTINGS_TO_CLEAR = (
     "CONCEPT_FILE",
 )
 START_TIMEOUT = 15.0
+# The playground's configuration file (``.m365agentsplayground.yml`` in its directory): its
+# built-in one, except that the current user (the leader, Alex Wilber) has an Entra object id
+# that is a real GUID (the built-in one has 13 digits in its last group), so that, named in
+# HR_VIEWERS, they can ask for "nøgletal".
+HR_VIEWER = "00000000-0000-4000-8000-000000000020"
+PLAYGROUND_CONFIG = f"""\
+version: "0.1.1"
+tenantId: 00000000-0000-0000-0000-0000000000001
+bot:
+  id: 00000000-0000-0000-0000-00000000000011
+  name: Test Bot
+currentUser:
+  id: user-id-0
+  name: Alex Wilber
+  userPrincipleName: alexw@example.com
+  aadObjectId: {HR_VIEWER}
+  givenName: Alex
+  surname: Wilber
+  email: alexw@example.com
+users:
+  - id: user-id-1
+    name: Megan Bowen
+    userPrincipleName: meganb@example.com
+    aadObjectId: 00000000-0000-0000-0000-0000000000021
+    givenName: Megan
+    surname: Bowen
+    email: meganb@example.com
+  - id: user-id-2
+    name: Adele Vance
+    userPrincipleName: adelev@example.com
+    aadObjectId: 00000000-0000-0000-0000-0000000000022
+    givenName: Adele
+    surname: Vance
+    email: adelev@example.com
+  - id: user-id-3
+    name: Isaiah Langer
+    userPrincipleName: isaiahl@example.com
+    aadObjectId: 00000000-0000-0000-0000-0000000000023
+    givenName: Isaiah
+    surname: Langer
+    email: isaiahl@example.com
+  - id: user-id-4
+    name: Patti Fernandez
+    userPrincipleName: pattif@example.com
+    aadObjectId: 00000000-0000-0000-0000-0000000000024
+    givenName: Patti
+    surname: Fernandez
+    email: pattif@example.com
+  - id: user-id-5
+    name: Lynne Robbins
+    userPrincipleName: lynner@example.com
+    aadObjectId: 00000000-0000-0000-0000-0000000000025
+    givenName: Lynne
+    surname: Robbins
+    email: lynner@example.com
+personalChat:
+  id: __PERSONAL_CHAT_ID__
+groupChat:
+  id: __GROUP_CHAT_ID__
+  name: Group Chat
+team:
+  id: team-id
+  name: My Team
+  aadGroupId: 00000000-0000-0000-0000-000000000031
+  channels:
+    - id: channel-announcements-id
+      name: Announcements
+"""
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -410,6 +478,7 @@ async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
                 "LOCAL_STORAGE_DIR": str(tmp_path / "data"),
                 "LOG_LEVEL": "INFO",
                 "PYTHONUNBUFFERED": "1",
+                "HR_VIEWERS": HR_VIEWER,
             },
             cwd=REPO_ROOT,
             log_path=tmp_path / "bot.log",
@@ -423,6 +492,9 @@ async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
         # port it reports ("Listening on N").
         playground_dir = tmp_path / "playground"
         playground_dir.mkdir()
+        (playground_dir / ".m365agentsplayground.yml").write_text(
+            PLAYGROUND_CONFIG, encoding="utf-8"
+        )
         playground = await start_service(
             "the Agents Playground",
             [

@@ -594,6 +594,32 @@ const steps = [
     },
   ],
   [
+    "personal chat: nøgletal gives HR the round's figures, small counts hidden, no names",
+    async () => {
+      const title = prefix("figures.title");
+      const before = await cardCount(title);
+      await say("nøgletal", { mention: false });
+      let figures = await newCard(before, title);
+      // The GRUS may be dated next year (it is set up two months ahead): show that year.
+      if (await figures.getByText(pattern("figures.none")).count()) {
+        await figures.getByRole("button", { name: pattern("figures.year") }).first().click();
+        await settle();
+        figures = card(title, prefix("figures.line"));
+      }
+      const below = text("figures.below", { threshold: 5 });
+      await expectBot(`the figures show the one GRUS as »${below}«`, () =>
+        figures.getByText(below).first().waitFor({ timeout: 2000 }),
+      );
+      await expectBot("the figures name nobody and quote no agreement", async () => {
+        const shown = await figures.innerText();
+        for (const content of [config.currentUser, ...config.mockUsers, state.agreement]) {
+          if (shown.includes(content)) throw new Error(`»${content}« on HR's card`);
+        }
+      });
+      await shot("13-figures-personal.png", figures);
+    },
+  ],
+  [
     "personal chat: the preparation card refuses changes after the conversation",
     async () => {
       const prep = card(text("prep.title", { kind: "GRUS" }));

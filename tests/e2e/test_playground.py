@@ -8,7 +8,8 @@ chat the preparation card measured (it must fit on about two screens: at most
 keyword refused with the message right above the button, three keywords saved and the card
 folded to its summary, "Ret" opening the form again; the keywords shared; the live card started, moved on, an agreement
 added; the conversation finished; the development plan announced in the group chat and linked in
-the personal chat; "mine samtaler" and "mine aftaler" there list the GRUS and its agreement),
+the personal chat; "mine samtaler" and "mine aftaler" there list the GRUS and its agreement, and
+"nøgletal" shows the leader, named in ``HR_VIEWERS``, its figures as "< 5" without a name),
 waiting for the Danish texts of ``cards/texts/da.py``. The test then asserts
 that no exchange between the playground and the bot failed (4xx/5xx), that the bot logged no
 error and that the plan's links download a Word document and a PDF.
@@ -65,6 +66,7 @@ SCREENSHOTS = (
     "10-plan-personal.png",
     "11-my-conversations-personal.png",
     "12-my-agreements-personal.png",
+    "13-figures-personal.png",
 )
 
 
