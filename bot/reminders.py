@@ -12,7 +12,7 @@ A reminder whose delivery fails after the claim is logged, not re-sent (at most 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from bot.conversations import PREFIX, Conversations, Refused
 from bot.messaging import Messaging
@@ -23,7 +23,6 @@ from dialogs import events as ev
 from dialogs.conversation import Conversation
 
 SYSTEM = "samtaleguide"
-APPROVAL_WAIT = timedelta(days=7)  # as the domain's; checked here only to skip needless claims
 
 
 class FollowUpReminders:
@@ -49,7 +48,7 @@ class FollowUpReminders:
                 if follow_up.done_at or follow_up.reminded_on or follow_up.due > day:
                     continue
                 sent += await self._claim_and_send(conversation.id, follow_up.agreement_id, day)
-            if _approval_overdue(conversation, today):
+            if conversation.approval_reminder_due(today):  # the claim checks it again, atomically
                 sent += await self._remind_approval(conversation, day)
         return sent
 
@@ -82,16 +81,3 @@ class FollowUpReminders:
         for user_id in recipients:
             card = follow_up_card(conversation, self.conversations.concept, agreement, texts)
             await self.messaging.send_personal(conversation.id, user_id, card)
-
-
-def _approval_overdue(conversation: Conversation, today: date) -> bool:
-    """A version written a week ago or more, not yet reminded about, that someone has not
-    answered (the claim checks it again, atomically)."""
-    written = conversation.plan_written_at[:10]
-    return bool(
-        conversation.plan_version
-        and conversation.approval_reminded < conversation.plan_version
-        and written
-        and date.fromisoformat(written) + APPROVAL_WAIT <= today
-        and conversation.unanswered()
-    )

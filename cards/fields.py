@@ -17,7 +17,7 @@ from datetime import date
 from cards.common import Element, facts, plain, safe_date
 from cards.people import short
 from cards.texts import Texts
-from dialogs.agreements import in_form, shown
+from dialogs.agreements import filled, in_form
 from dialogs.concept import MEMBER, AgreementField, Concept
 from dialogs.conversation import Agreement, Conversation, Participant
 
@@ -47,12 +47,13 @@ def written(spec: AgreementField, value: str, texts: Texts) -> str:
 def agreement_facts(
     conversation: Conversation, concept: Concept, agreement: Agreement, texts: Texts
 ) -> Element:
-    pairs = []
-    for spec in concept.agreement_fields_for(conversation.kind):
-        value = shown(conversation, agreement, spec)
-        if value:
-            pairs.append((spec.title(texts.language), written(spec, value, texts)))
-    return facts(pairs)
+    fields = concept.agreement_fields_for(conversation.kind)
+    return facts(
+        [
+            (spec.title(texts.language), written(spec, value, texts))
+            for spec, value in filled(conversation, agreement, fields)
+        ]
+    )
 
 
 def agreement_inputs(

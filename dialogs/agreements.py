@@ -12,19 +12,19 @@ from __future__ import annotations
 from dialogs.concept import FOLLOW_UP, MEMBER, RESPONSIBLE, SHARED_WITH, WHAT, AgreementField
 from dialogs.conversation import Agreement, Conversation
 
+ATTRIBUTES = {WHAT: "what", FOLLOW_UP: "follow_up", MEMBER: "member_id", SHARED_WITH: "shared_with"}
+"""The fields kept as the stored ``Agreement``'s own attributes, by field id. The one responsible
+has two (``responsible``, the name, and ``responsible_id``); every other field is kept in
+``Agreement.details`` by its id."""
+
 
 def stored(agreement: Agreement, field_id: str) -> str:
     """The value of ``field_id`` as stored on the agreement ("" when it has none)."""
-    if field_id == WHAT:
-        return agreement.what
     if field_id == RESPONSIBLE:
         return agreement.responsible_id or agreement.responsible
-    if field_id == FOLLOW_UP:
-        return agreement.follow_up
-    if field_id == MEMBER:
-        return agreement.member_id
-    if field_id == SHARED_WITH:
-        return agreement.shared_with
+    attribute = ATTRIBUTES.get(field_id)
+    if attribute is not None:
+        return str(getattr(agreement, attribute))
     return agreement.details.get(field_id, "")
 
 

@@ -38,8 +38,9 @@ Five ids mean something to the bot (``CORE_FIELDS``): ``what`` (required: the ag
 in reminders and overviews), ``responsible`` (a participant, who gets the follow-up reminder),
 ``follow_up`` (the date of that reminder), ``member`` (GRUS only: the member whose own
 development goal it is) and ``shared_with`` (with whom it may be shared, listed in the plan's
-confidentiality section). Any other id is shown as written. Without the key the fields are
-Albertslund's (``DEFAULT_AGREEMENT_FIELDS``).
+confidentiality section). Any other id is shown as written. Without the key the fields are the
+six of the paper plan (what, when, who, responsible, follow-up, value:
+``DEFAULT_AGREEMENT_FIELDS``).
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ import types
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from functools import cached_property
+from typing import Any, NamedTuple, NoReturn
 from urllib.parse import urlsplit
 
 FORMAT_VERSION = 1
@@ -340,6 +342,15 @@ class PlanLabels:
     agreement_fields: tuple[AgreementField, ...] = DEFAULT_AGREEMENT_FIELDS
 
 
+class _KindView(NamedTuple):
+    questions: tuple[Question, ...]
+    perspectives: tuple[Perspective, ...]
+    agreement_fields: tuple[AgreementField, ...]
+
+
+_NO_KIND = _KindView((), (), ())
+
+
 @dataclass(frozen=True)
 class Concept:
     id: str
@@ -350,18 +361,37 @@ class Concept:
     plan: PlanLabels
     links: tuple[Link, ...]
 
-    @property
+    # Worked out once per concept (it is immutable): every press and card asks for them.
+    @cached_property
     def questions(self) -> tuple[Question, ...]:
         """All questions, perspective by perspective, in number order."""
         return tuple(q for p in self.perspectives for q in p.questions)
 
+    @cached_property
+    def _by_kind(self) -> dict[str, _KindView]:
+        return {
+            kind: _KindView(
+                tuple(q for q in self.questions if kind in q.kinds),
+                tuple(p for p in self.perspectives if any(kind in q.kinds for q in p.questions)),
+                tuple(f for f in self.plan.agreement_fields if kind in f.kinds),
+            )
+            for kind in {*KIND_CODES, *self.kinds}
+        }
+
+    @cached_property
+    def _questions_by_id(self) -> dict[str, Question]:
+        return {q.id: q for q in self.questions}
+
+    def _view(self, kind: str) -> _KindView:
+        return self._by_kind.get(kind, _NO_KIND)
+
     def questions_for(self, kind: str) -> tuple[Question, ...]:
         """The questions a conversation of ``kind`` steps through, in order."""
-        return tuple(q for q in self.questions if kind in q.kinds)
+        return self._view(kind).questions
 
     def perspectives_for(self, kind: str) -> tuple[Perspective, ...]:
         """The perspectives with questions for ``kind`` (notes and agreements go under them)."""
-        return tuple(p for p in self.perspectives if any(kind in q.kinds for q in p.questions))
+        return self._view(kind).perspectives
 
     @property
     def uses_keywords(self) -> bool:
@@ -373,16 +403,13 @@ class Concept:
 
     def agreement_fields_for(self, kind: str) -> tuple[AgreementField, ...]:
         """The fields of an agreement in a conversation of ``kind``, in order."""
-        return tuple(f for f in self.plan.agreement_fields if kind in f.kinds)
+        return self._view(kind).agreement_fields
 
     def agreement_field(self, field_id: str) -> AgreementField | None:
         return next((f for f in self.plan.agreement_fields if f.id == field_id), None)
 
     def question(self, question_id: str) -> Question:
-        for q in self.questions:
-            if q.id == question_id:
-                return q
-        raise KeyError(question_id)
+        return self._questions_by_id[question_id]
 
     def perspective(self, perspective_id: str) -> Perspective:
         for p in self.perspectives:

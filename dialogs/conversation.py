@@ -1,7 +1,8 @@
 """The conversation aggregate: one MUS, LUS or GRUS from setup to the approved development plan.
 
 All types are frozen dataclasses holding only JSON-friendly values (str, int, bool, tuples,
-string-keyed dicts), so ``dialogs.serialization`` can store them as versioned JSON. Transitions
+string-keyed dicts), so ``storage.serialization`` can store them as versioned JSON (the versions
+and their migrations: ``storage.schemas``). Transitions
 (``dialogs.transitions``) never mutate; they return new values made with ``dataclasses.replace``.
 Roles live here, on the conversation; nothing about who may do what is trusted from card data.
 """
@@ -9,7 +10,10 @@ Roles live here, on the conversation; nothing about who may do what is trusted f
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Literal
+
+APPROVAL_WAIT = timedelta(days=7)  # the leader is reminded once after this, if anyone is silent
 
 SCHEMA_VERSION = 3
 
@@ -63,7 +67,7 @@ class Participant:
 
 @dataclass(frozen=True)
 class ExtraQuestion:
-    """A question the workplace added, under a perspective; asked after the nine."""
+    """A question the workplace added, under a perspective; asked after the concept's questions."""
 
     id: str
     perspective_id: str
@@ -237,10 +241,7 @@ class Conversation:
     @property
     def plan_approved(self) -> bool:
         """Every participant who has not left approved the newest plan version."""
-        if not self.plan_version:
-            return False
-        approved = {a.user_id for a in self.approvals if a.version == self.plan_version}
-        return all(p.user_id in approved for p in self.participants if not p.left)
+        return bool(self.plan_version) and not self.awaiting_approval()
 
     def approvals_of(self, version: int) -> tuple[Approval, ...]:
         return tuple(a for a in self.approvals if a.version == version)
@@ -249,13 +250,25 @@ class Conversation:
         """Who has not approved the plan's newest version (or ``version``) yet, of those who
         have not left."""
         wanted = self.plan_version if version is None else version
-        approved = {a.user_id for a in self.approvals if a.version == wanted}
+        approved = {a.user_id for a in self.approvals_of(wanted)}
         return tuple(p for p in self.participants if not p.left and p.user_id not in approved)
 
     def unanswered(self) -> tuple[Participant, ...]:
         """Who has neither approved nor commented on the newest version."""
         commented = {c.user_id for c in self.comments if c.version == self.plan_version}
         return tuple(p for p in self.awaiting_approval() if p.user_id not in commented)
+
+    def approval_reminder_due(self, today: date) -> bool:
+        """The newest version was written ``APPROVAL_WAIT`` or more before ``today``, the leader
+        has not been reminded about it, and someone has neither approved nor commented."""
+        written = self.plan_written_at[:10]
+        return bool(
+            self.plan_version
+            and self.approval_reminded < self.plan_version
+            and written
+            and date.fromisoformat(written) + APPROVAL_WAIT <= today
+            and self.unanswered()
+        )
 
     def own_goals(self, member_id: str) -> tuple[Agreement, ...]:
         """The agreements that are ``member_id``'s own development goals (in a GRUS)."""

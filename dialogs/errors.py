@@ -97,7 +97,8 @@ class Unprepared(DomainError):
 
 
 class AlreadyDone(DomainError):
-    """The follow-up was already reminded today or completed; nothing to do."""
+    """Nothing to do: the follow-up was already reminded today or completed, or the leader was
+    already reminded about this plan version's approvals."""
 
     code = "already_done"
 

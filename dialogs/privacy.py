@@ -56,20 +56,22 @@ def names_of(conversation: Conversation, person_ids: frozenset[str]) -> frozense
     responsible for an agreement, here or in the earlier plan it keeps)."""
     ids = identities(conversation, person_ids)
     names = {p.name for p in conversation.participants if p.user_id in ids}
-    agreements = list(conversation.agreements)
-    if conversation.previous is not None:
-        agreements += conversation.previous.agreements
+    agreements = _all_agreements(conversation)
     names |= {a.responsible for a in agreements if a.responsible_id in ids}
     return frozenset(n for n in names if len(n.strip()) >= MIN_NAME and n != ERASED_NAME)
+
+
+def _all_agreements(conversation: Conversation) -> list[Agreement]:
+    """The conversation's agreements and those of the earlier plan it keeps."""
+    previous = conversation.previous.agreements if conversation.previous is not None else ()
+    return [*conversation.agreements, *previous]
 
 
 def _ids_in(conversation: Conversation) -> set[str]:
     found = {p.user_id for p in conversation.participants}
     found |= {p.aad_object_id for p in conversation.participants if p.aad_object_id}
     found |= set(conversation.onlookers) | {conversation.live.last_actor}
-    agreements = list(conversation.agreements)
-    if conversation.previous is not None:
-        agreements += conversation.previous.agreements
+    agreements = _all_agreements(conversation)
     found |= {a.responsible_id for a in agreements} | {a.author_id for a in agreements}
     found |= {a.member_id for a in agreements} | {v for a in agreements for v in a.details.values()}
     found |= {n.author_id for n in conversation.notes}
@@ -86,9 +88,7 @@ def _texts_of(conversation: Conversation) -> Iterable[str]:
     yield from conversation.setup.wording.values()
     yield from (x.text for x in conversation.setup.extra_questions)
     yield from (n.text for n in conversation.notes)
-    agreements = list(conversation.agreements)
-    if conversation.previous is not None:
-        agreements += conversation.previous.agreements
+    agreements = _all_agreements(conversation)
     yield from (c.text for c in conversation.comments)
     for a in agreements:
         yield from (a.what, a.responsible, a.shared_with, *a.details.values())

@@ -23,9 +23,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from dialogs.concept import KIND_CODES
 from dialogs.summary import CLOSED, HELD, STATES, PersonEntry, RoundEntry, year_of
-
-KIND_ORDER = ("MUS", "LUS", "GRUS")
 
 
 @dataclass(frozen=True)
@@ -73,7 +72,7 @@ def current(entries: Iterable[PersonEntry]) -> list[PersonEntry]:
 
 
 def _kind_rank(kind: str) -> tuple[int, str]:
-    return (KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER), kind)
+    return (KIND_CODES.index(kind) if kind in KIND_CODES else len(KIND_CODES), kind)
 
 
 def led(entries: Iterable[PersonEntry], year: int) -> list[PersonEntry]:

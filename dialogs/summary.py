@@ -9,9 +9,10 @@ never in it. Two summaries are equal exactly when the index entries made from th
 the bot rewrites the index only when a conversation's summary changed (``may_differ`` is the
 cheap first look, for the presses that certainly change nothing of it).
 
-- **State** (``state_of``): ``set_up`` (nobody has chosen keywords yet), ``preparing``,
-  ``live``, ``finished`` (closed) and ``approved`` (closed, and every participant who has not
-  left approved the newest plan version: ``Conversation.plan_approved``).
+- **State** (``state_of``): ``set_up`` (nobody has prepared yet: chosen keywords or said
+  "Jeg er forberedt"), ``preparing``, ``live``, ``finished`` (closed) and ``approved`` (closed,
+  and every participant who has not left approved the newest plan version:
+  ``Conversation.plan_approved``).
 - **Day** (``day_of``): the conversation's own date (the setup's ``starts_at``), else the day it
   was created; its **year** is the year of the round it counts in. A MUS set up in December for
   January is next year's.

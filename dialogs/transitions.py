@@ -19,12 +19,11 @@ from dialogs.access import facilitator as _facilitator
 from dialogs.access import leader as _leader
 from dialogs.access import member as _member
 from dialogs.agenda import agenda
+from dialogs.agreements import ATTRIBUTES
 from dialogs.concept import (
-    FOLLOW_UP,
+    KEYWORD_COUNT,
     MEMBER,
     RESPONSIBLE,
-    SHARED_WITH,
-    WHAT,
     AgreementField,
     Concept,
 )
@@ -87,10 +86,8 @@ MAX_AGREEMENTS = 200
 PROCESSED_MEMORY = 500
 REMIND_INTERVAL = timedelta(minutes=5)  # one reminder round per conversation at most this often
 SHOW_INTERVAL = timedelta(seconds=15)  # a person asks to post the live card again this often
-KEYWORD_COUNT = 3
 PLAN_KINDS = ("MUS", "LUS")  # end in a plan: without agreements the leader confirms "no goals"
 MAX_COMMENTS = 10  # comments per person on one version of the plan
-APPROVAL_WAIT = timedelta(days=7)  # the leader is reminded once after this, if anyone is silent
 GROUP_SIZE = {"MUS": (1, 1), "LUS": (1, 1), "GRUS": (2, MAX_PARTICIPANTS - 1)}
 
 
@@ -521,9 +518,7 @@ def _agreement_values(
         "perspective_id": _perspective(concept, f.perspective_id, c.kind),
         "responsible": "",
         "responsible_id": "",
-        "follow_up": "",
-        "member_id": "",
-        "shared_with": "",
+        **{attribute: "" for attribute in ATTRIBUTES.values()},
     }
     details: dict[str, str] = {}
     for spec in concept.agreement_fields_for(c.kind):
@@ -539,14 +534,8 @@ def _agreement_values(
         except DomainError as refusal:
             refusal.params.update(label=spec.title("da"), label_en=spec.title("en"))
             raise
-        if spec.id == WHAT:
-            values["what"] = value
-        elif spec.id == FOLLOW_UP:
-            values["follow_up"] = value
-        elif spec.id == MEMBER:
-            values["member_id"] = value
-        elif spec.id == SHARED_WITH:
-            values["shared_with"] = value
+        if spec.id in ATTRIBUTES:
+            values[ATTRIBUTES[spec.id]] = value
         elif spec.id != RESPONSIBLE and value:
             details[spec.id] = value
     return {**values, "details": details}
@@ -692,7 +681,7 @@ def _newest_version(c: Conversation, version: int) -> None:
 def _approve(c: Conversation, e: ev.ApprovePlan, _: Concept, now: datetime) -> Result:
     _member(c, e.actor)
     _newest_version(c, e.version)
-    if any(a.user_id == e.actor and a.version == e.version for a in c.approvals):
+    if any(a.user_id == e.actor for a in c.approvals_of(e.version)):
         return c, ()
     approved = replace(c, approvals=(*c.approvals, Approval(e.actor, e.version, now.isoformat())))
     return approved, (PlanApproved(e.version, e.actor, everyone=approved.plan_approved),)
@@ -715,14 +704,7 @@ def _claim_approval_reminder(
     """At most once per version, a week after it was written, while someone has neither
     approved nor commented."""
     _phase(c, "closed")
-    written = date.fromisoformat(c.plan_written_at[:10]) if c.plan_written_at else None
-    if (
-        e.version != c.plan_version
-        or c.approval_reminded >= e.version
-        or written is None
-        or written + APPROVAL_WAIT > date.fromisoformat(e.day)
-        or not c.unanswered()
-    ):
+    if e.version != c.plan_version or not c.approval_reminder_due(date.fromisoformat(e.day)):
         raise AlreadyDone("nothing to remind")
     return replace(c, approval_reminded=e.version), ()
 

@@ -60,14 +60,13 @@ from docx.enum.text import WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
-from docx.table import Table, _Cell
+from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
 
 from cards.texts import Texts
 from dialogs.agenda import agenda
 from dialogs.agreements import shown
 from dialogs.concept import (
-    DEFAULT_CONFIDENTIALITY,
     MEMBER,
     RESPONSIBLE,
     SHARED_WITH,
@@ -110,7 +109,6 @@ APPROVAL_TEXT = (
 )
 NO_CONFIDENTIALITY = "Der er ikke aftalt, at oplysninger fra samtalen må videregives."
 # The confidentiality rule is the concept's (``plan.confidentiality``); this is its default.
-CONFIDENTIALITY_TEXT = DEFAULT_CONFIDENTIALITY
 NEXT_CONVERSATION = "Senest ved næste udviklingssamtale"
 FOLLOW_UP_TEXT = (
     "Planen er en fælles forpligtelse. Der følges op senest ved næste udviklingssamtale, "
@@ -482,12 +480,19 @@ def _header_row(table: Table, titles: Sequence[str], fill: str) -> None:
         _write(cell, title, bold=True, colour="FFFFFF")
 
 
+KEEP_TOGETHER_CHARS = 1200  # a row (or small table) shorter than this never splits across pages
+
+
+def _cant_split(row: _Row) -> None:
+    flag = OxmlElement("w:cantSplit")
+    flag.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(flag)
+
+
 def _keep_row_together(table: Table, texts: Sequence[str]) -> None:
     """Short rows never split across pages; a very long row must, or Word would clip it."""
-    if sum(len(t) for t in texts) < 1200:
-        flag = OxmlElement("w:cantSplit")
-        flag.set(qn("w:val"), "true")
-        table.rows[-1]._tr.get_or_add_trPr().append(flag)
+    if sum(len(t) for t in texts) < KEEP_TOGETHER_CHARS:
+        _cant_split(table.rows[-1])
 
 
 def _grid(
@@ -723,11 +728,9 @@ def _agreements(
 def _keep_together(table: Table) -> None:
     """A short label/value table stays on one page."""
     texts = [cell.text for row in table.rows for cell in row.cells]
-    if sum(len(t) for t in texts) < 1200:
+    if sum(len(t) for t in texts) < KEEP_TOGETHER_CHARS:
         for row in table.rows:
-            flag = OxmlElement("w:cantSplit")
-            flag.set(qn("w:val"), "true")
-            row._tr.get_or_add_trPr().append(flag)
+            _cant_split(row)
 
 
 def _own_goals(doc: DocxDocument, plan: _Plan, member: Participant, *, lead: bool) -> None:
@@ -740,13 +743,13 @@ def _own_goals(doc: DocxDocument, plan: _Plan, member: Participant, *, lead: boo
         _add(doc, GUIDANCE, "Dine egne udviklingsmål fra gruppens samtale. Gruppens plan følger.")
     else:
         _add(doc, HEADING_2, name)
-    names = {p.id: p.name for p in plan.concept.perspectives}
+    perspectives = {p.id: p for p in plan.concept.perspectives}
     by_perspective: dict[str, list[Agreement]] = {}
     for goal in goals:
         by_perspective.setdefault(goal.perspective_id, []).append(goal)
     for perspective_id, mine in by_perspective.items():
-        perspective = next((p for p in plan.concept.perspectives if p.id == perspective_id), None)
-        heading = _add(doc, GUIDANCE, names.get(perspective_id, "Øvrigt"))
+        perspective = perspectives.get(perspective_id)
+        heading = _add(doc, GUIDANCE, perspective.name if perspective else "Øvrigt")
         heading.runs[0].italic = False
         heading.runs[0].bold = True
         _agreements(doc, plan, mine, perspective.colour if perspective else OTHER_COLOUR)
