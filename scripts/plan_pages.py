@@ -14,6 +14,7 @@ page(s) made into a PNG with ``pdftoppm -png -r 60``. Needs LibreOffice and popp
 from __future__ import annotations
 
 import argparse
+import asyncio
 import shutil
 import subprocess
 import sys
@@ -29,6 +30,7 @@ from dialogs.concept import Concept, concepts_dir, load_concept  # noqa: E402
 from dialogs.conversation import Conversation, Person  # noqa: E402
 from dialogs.transitions import apply, new_conversation  # noqa: E402
 from plan.document import write_plan  # noqa: E402
+from plan.pdf import to_pdf  # noqa: E402
 
 NOW = datetime(2026, 11, 23, 9, 0)
 LEADER = Person("u-leader", "Lene Mølgaard Åberg")
@@ -115,15 +117,7 @@ def render(concept_file: Path, out: Path, pages: int) -> list[Path]:
     )
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        (work / "plan.docx").write_bytes(docx)
-        subprocess.run(
-            ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(work), "plan.docx"],
-            cwd=work,
-            env={"HOME": str(work), "PATH": "/usr/bin:/bin"},
-            check=True,
-            capture_output=True,
-            timeout=180,
-        )
+        (work / "plan.pdf").write_bytes(asyncio.run(to_pdf(docx, timeout=180)))
         stem = work / "page"
         subprocess.run(
             ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", str(pages), str(work / "plan.pdf"),
