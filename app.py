@@ -55,9 +55,8 @@ from storage.protocols import ConversationStore
 
 @dataclass(frozen=True)
 class Parts:
-    """What ``create_app`` built, for the scheduler, shutdown, administration and tests."""
+    """What ``create_app`` built, for tests and benchmarks to look into."""
 
-    bot: SamtaleguideBot
     context: Context
     store: ConversationStore
     deliveries: Deliveries
@@ -81,11 +80,10 @@ def housekeeping_of(
     settings: Settings,
     store: ConversationStore,
     documents: DocumentStore,
-    clock: Callable[[], datetime] | None = None,
+    clock: Callable[[], datetime],
 ) -> Housekeeping:
     """Retention and erasure over the stores, the year's index included (the bot's own job,
-    and ``manage.py``)."""
-    clock = clock or clock_in(ZoneInfo(settings.time_zone))
+    and ``manage.py``), with the delivery records, setup budgets and index it keeps."""
     return Housekeeping(
         store,
         documents,
@@ -153,8 +151,10 @@ def create_app(
     clock reads (tests pass their own: a year ago, for last year's round)."""
     concept = load_concept(settings.concept_file or default_concept_path())
     store, documents = open_stores(settings, link_clock=link_clock)
-    deliveries = Deliveries(store.with_codec(DELIVERY))
-    setups = SetupBudget(store.with_codec(BUDGET))
+    zone = ZoneInfo(settings.time_zone)
+    clock = clock_in(zone, utc_now) if utc_now else clock_in(zone)
+    housekeeping = housekeeping_of(settings, store, documents, clock)
+    deliveries, setups, index = housekeeping.deliveries, housekeeping.limits, housekeeping.index
     auth = auth_configuration(settings)
     sdk_connections = connections(auth)
     adapter = CloudAdapter(connection_manager=sdk_connections)
@@ -165,9 +165,6 @@ def create_app(
         rate=settings.teams_rate,
     )
     tasks = Tasks()
-    zone = ZoneInfo(settings.time_zone)
-    clock = clock_in(zone, utc_now) if utc_now else clock_in(zone)
-    index = YearIndex(store, clock)
     conversations = Conversations(
         store, concept, group=settings.group_commit, index=index, tasks=tasks
     )
@@ -213,7 +210,6 @@ def create_app(
         context, flows.routes(), flows.commands(), locale_override=settings.locale_override
     )
     reminders = FollowUpReminders(conversations, messaging, clock)
-    housekeeping = housekeeping_of(settings, store, documents, clock)
     jobs = [
         lambda: reminders.run_once(clock().date()),
         lambda: housekeeping.purge_expired(clock()),
@@ -258,7 +254,6 @@ def create_app(
     app.on_startup.append(start_reminders)
     app.on_cleanup.append(close)
     app[PARTS_KEY] = Parts(
-        bot=bot,
         context=context,
         store=store,
         deliveries=deliveries,

@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 
 from app import housekeeping_of, open_stores
 from bot.tasks import clock_in
-from bot.year_index import YearIndex
 from dialogs.concept import ConceptError, load_concept
 from settings import Settings, SettingsError
 
@@ -55,7 +54,7 @@ async def _run(command: str, ids: list[str], settings: Settings, *, check: bool 
             count = await housekeeping.forget_person(frozenset(ids))
             print(f"erased from {count} conversation(s)")
         elif command == "reindex":
-            index = YearIndex(store, clock)
+            index = housekeeping.index
             report = await (index.check() if check else index.reindex())
             what = "disagree with" if check else "were repaired from"
             print(
