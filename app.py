@@ -20,14 +20,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from microsoft_agents.hosting.aiohttp import CloudAdapter
 
 from bot import flows
-from bot.auth import Authenticator, auth_configuration, bot_connector_tokens, connections
-from bot.boundary import turn_error_handler
 from bot.conversations import Conversations
 from bot.deliveries import DELIVERY, Deliveries
 from bot.downloads import FIGURES_ROUTE, ROUTE, download_route, figures_route
+from bot.edge import sdk_edge
 from bot.endpoint import messages_endpoint
 from bot.figures import Figures
 from bot.flows.context import Context
@@ -155,12 +153,9 @@ def create_app(
     clock = clock_in(zone, utc_now) if utc_now else clock_in(zone)
     housekeeping = housekeeping_of(settings, store, documents, clock)
     deliveries, setups, index = housekeeping.deliveries, housekeeping.limits, housekeeping.index
-    auth = auth_configuration(settings)
-    sdk_connections = connections(auth)
-    adapter = CloudAdapter(connection_manager=sdk_connections)
-    adapter.on_turn_error = turn_error_handler(settings.locale_override)
+    edge = sdk_edge(settings)
     teams = Teams(
-        bot_connector_tokens(sdk_connections.get_default_connection()),
+        edge.tokens,
         app_id=settings.app_id,
         rate=settings.teams_rate,
     )
@@ -243,7 +238,7 @@ def create_app(
     app = web.Application(client_max_size=MAX_BODY)
     app.router.add_post(
         "/api/messages",
-        messages_endpoint(adapter, bot, Authenticator(auth), settings.allowed_tenants),
+        messages_endpoint(edge.adapter, bot, edge.authenticator, settings.allowed_tenants),
     )
     app.router.add_get("/healthz", liveness(settings.storage_kind, concept.id))
     app.router.add_get("/readyz", Readiness(store).handle)

@@ -12,7 +12,8 @@ lifetime, and with ``VALIDATE_ISSUER`` its issuer. On top of that, an activity m
 service URL the token was issued for (the ``serviceurl`` claim, compared whenever the token
 carries one; an activity without a service URL is refused), and the token's lifetime is checked
 again with a clock skew of ``CLOCK_SKEW`` seconds instead of the SDK's five minutes. The key fetch
-runs in a thread the SDK starts; it is bounded by ``AUTH_TIMEOUT``. Without an app id every
+runs in a thread the SDK starts; our wait for it is bounded by ``AUTH_TIMEOUT`` (the thread may
+run on until the key client's own timeout). Without an app id every
 activity is accepted (local use only: the app refuses to listen beyond loopback then, unless told).
 """
 
