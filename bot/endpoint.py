@@ -29,7 +29,7 @@ from microsoft_agents.hosting.aiohttp import CloudAdapter
 from pydantic import ValidationError
 
 from bot.auth import Authenticator, Unauthorized
-from bot.handler import MAX_ID, SamtaleguideBot, retry_of
+from bot.handler import SamtaleguideBot, request_id_of
 from bot.identity import oversized_ids, tenant_ids
 from bot.observability import new_correlation
 from bot.payload import BadPayload, parse_action
@@ -67,7 +67,7 @@ def late_card(activity: Activity, texts: Texts, state: State) -> Card:
         action = parse_action(activity.value)
     except BadPayload:
         return message_card(texts.get(message))
-    first = retry_of(action.data) or (activity.id or "")[:MAX_ID]
+    first = request_id_of(activity, action.data)
     data = {**action.data, verbs.DATA_RETRY_OF: first}
     return retry_card(texts.get(message), texts.get(label), action.verb, data)
 

@@ -22,6 +22,7 @@ from microsoft_agents.activity import (
 from microsoft_agents.hosting.core import ActivityHandler, ChannelAdapter
 
 from bot.conversations import Refused
+from bot.flows import help_for
 from bot.flows.context import Command, Context, Press, Route
 from bot.flows.meeting import meeting_ended, meeting_started
 from bot.flows.members import members_changed
@@ -31,7 +32,6 @@ from bot.replies import card_invoke_response, card_message, status_response, tex
 from cards import verbs
 from cards.common import Card, plain
 from cards.errors import message_card, refusal_message
-from cards.help import help_card
 from cards.texts import Texts, texts_for
 from dialogs.errors import DomainError
 
@@ -52,6 +52,11 @@ def retry_of(data: dict) -> str | None:
     if isinstance(value, str) and 0 < len(value) <= MAX_ID and value.isascii():
         return value if value.isprintable() else None
     return None
+
+
+def request_id_of(activity: Activity, data: dict) -> str:
+    """The id a press is applied under: the first press's on "Prøv igen", else the activity's."""
+    return retry_of(data) or (activity.id or "")[:MAX_ID]
 
 
 def normalise(text: str) -> str:
@@ -80,7 +85,7 @@ class SamtaleguideBot(ActivityHandler):
         return Press(
             person=actor_of(activity),
             chat=chat_of(activity),
-            request_id=retry_of(data or {}) or (activity.id or "")[:MAX_ID],
+            request_id=request_id_of(activity, data or {}),
             texts=self._texts(activity),
             data=data or {},
             message_id=(activity.reply_to_id or "")[:MAX_ID],
@@ -143,10 +148,7 @@ class SamtaleguideBot(ActivityHandler):
             greeting = texts.get("greeting.personal", name=plain(name.split()[0]))
         else:
             greeting = texts.get("greeting.personal_anonymous")
-        card = help_card(
-            self.context.concept, texts, press.bot_name, personal=not press.chat.is_group
-        )
-        await self._reply(press, card, greeting)
+        await self._reply(press, help_for(self.context, press), greeting)
 
     # --- meetings (RSC OnlineMeeting.ReadBasic.Chat) ------------------------------------
 

@@ -96,19 +96,18 @@ class Housekeeping:
                 theirs = identities(stored, person_ids)
                 known |= {p.aad_object_id for p in stored.participants if p.user_id in theirs}
         secret = secrets.token_bytes(32)
+        every_name = frozenset(names)
+
+        def transition(current: Conversation | None) -> tuple[Conversation, frozenset[str] | None]:
+            if current is None:
+                raise _Gone
+            erased = forget(current, person_ids, key=secret, names=every_name)
+            if erased is None:
+                return current, None
+            return replace(erased, index_pending=True), identities(current, person_ids)
+
         changed = 0
         for key in keys:
-
-            def transition(
-                current: Conversation | None,
-            ) -> tuple[Conversation, frozenset[str] | None]:
-                if current is None:
-                    raise _Gone
-                erased = forget(current, person_ids, key=secret, names=frozenset(names))
-                if erased is None:
-                    return current, None
-                return replace(erased, index_pending=True), identities(current, person_ids)
-
             try:
                 conversation, ids = await update(self.store, key, transition)
             except _Gone:

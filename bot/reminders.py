@@ -78,6 +78,6 @@ class FollowUpReminders:
         recipients = dict.fromkeys(
             uid for uid in (agreement.responsible_id, conversation.leader.user_id) if uid
         )
+        card = follow_up_card(conversation, self.conversations.concept, agreement, texts)
         for user_id in recipients:
-            card = follow_up_card(conversation, self.conversations.concept, agreement, texts)
             await self.messaging.send_personal(conversation.id, user_id, card)

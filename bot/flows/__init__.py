@@ -12,12 +12,17 @@ from cards.common import Card
 from cards.help import help_card
 
 
-async def _help(ctx: Context, press: Press) -> Card:
+def help_for(ctx: Context, press: Press) -> Card:
+    """The help card, for the chat the press came from (a 1:1 chat's has the year's round)."""
     return help_card(ctx.concept, press.texts, press.bot_name, personal=not press.chat.is_group)
+
+
+async def _help(ctx: Context, press: Press) -> Card:
+    return help_for(ctx, press)
 
 
 async def _help_command(ctx: Context, press: Press, _: str) -> Card:
-    return help_card(ctx.concept, press.texts, press.bot_name, personal=not press.chat.is_group)
+    return help_for(ctx, press)
 
 
 def routes() -> dict[str, Route]:
