@@ -47,7 +47,7 @@ from dialogs.concept import ConceptError, default_concept_path, load_concept
 from settings import Settings, SettingsError
 from storage.documents import DocumentStore
 from storage.factory import open_conversation_store, open_document_store
-from storage.links import decode_secret, secret_from
+from storage.links import secret_from
 from storage.protocols import ConversationStore
 
 
@@ -106,17 +106,12 @@ def open_stores(
     """
     base_url = settings.base_url  # SettingsError when Azure storage has no PUBLIC_BASE_URL
     local = settings.storage_kind == "local-files"
-    try:
-        if local:
-            link_secret: bytes | None = secret_from(
-                settings.link_secret or None, settings.local_storage_dir / "link-secret"
-            )
-        else:
-            link_secret = (
-                decode_secret(settings.link_secret, "the link secret setting")
-                if settings.link_secret
-                else None
-            )
+    try:  # a set secret is used as it is; else the local store keeps one in a file
+        link_secret = (
+            secret_from(settings.link_secret or None, settings.local_storage_dir / "link-secret")
+            if local or settings.link_secret
+            else None
+        )
     except ValueError as error:
         raise SettingsError("DOCUMENT_LINK_SECRET", str(error)) from None
     store = open_conversation_store(

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from storage.links import decode_secret
+
 APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
 _CONTAINER = re.compile(r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -263,6 +265,13 @@ class Settings:
         if locale and not re.match(r"^[a-z]{2}(-[A-Z]{2})?$", locale):
             raise SettingsError("LOCALE_OVERRIDE", "must be a locale such as da-DK or en-US")
 
+        link_secret = get("DOCUMENT_LINK_SECRET").strip()
+        if link_secret:
+            try:
+                decode_secret(link_secret, "the link secret setting")
+            except ValueError as error:
+                raise SettingsError("DOCUMENT_LINK_SECRET", str(error)) from None
+
         return cls(
             host=host,
             port=port,
@@ -280,7 +289,7 @@ class Settings:
             allowed_tenants=tenants,
             documents_container=documents,
             public_base_url=base_url,
-            link_secret=get("DOCUMENT_LINK_SECRET"),
+            link_secret=link_secret,
             link_minutes=minutes,
             retention_days=days["RETENTION_DAYS"],
             locale_override=locale,

@@ -71,6 +71,8 @@ WRONG = [
     ({"HR_VIEWERS": "00000000-0000-4000-8000-000000000001,29:teams-id"}, "HR_VIEWERS"),
     ({"HR_THRESHOLD": "1"}, "HR_THRESHOLD"),
     ({"HR_THRESHOLD": "many"}, "HR_THRESHOLD"),
+    ({"DOCUMENT_LINK_SECRET": "short"}, "DOCUMENT_LINK_SECRET"),
+    ({"DOCUMENT_LINK_SECRET": "not hex, not base64!" * 3}, "DOCUMENT_LINK_SECRET"),
     # Nothing authenticated and reachable from other machines: refused unless said so
     ({"HOST": "0.0.0.0"}, "MicrosoftAppId"),
     ({"HOST": "::"}, "MicrosoftAppId"),
