@@ -99,15 +99,9 @@ async def _download(request: web.Request, store: DocumentStore) -> web.StreamRes
     if expires is None or sig is None or len(filenames) > 1:
         return refused(request, "invalid")
     filename = filenames[0] if filenames else None
-    try:
-        check = await store.links.check(path, expires, sig, filename)
-    except StorageError:  # the Azure store reads its key on first use
-        log.warning("document link could not be checked: storage unavailable")
-        return page(request, "unavailable")
-    if check is LinkCheck.INVALID:
-        return refused(request, "invalid")
-    if check is LinkCheck.EXPIRED:
-        return refused(request, "expired")
+    answer = await _checked(request, store.links, path, expires, sig, filename, "plan")
+    if answer is not None:
+        return answer
     try:
         document = parse_path(path)
         attachment = download_filename(document, filename)
@@ -115,20 +109,11 @@ async def _download(request: web.Request, store: DocumentStore) -> web.StreamRes
     except (DocumentNotFound, ValueError):
         return refused(request, "gone")
     except StorageError:
-        log.warning("document download of %s failed: storage unavailable", path)
+        log.warning("document download failed: storage unavailable")
         return page(request, "unavailable")
     if isinstance(delivery, DocumentBytes):
         log.info("document downloaded", extra={"status": 200})
-        return web.Response(
-            body=delivery.data,
-            status=200,
-            headers={
-                "Content-Type": document.content_type,
-                "Content-Disposition": f'attachment; filename="{attachment}"',
-                "Content-Security-Policy": _DOCUMENT_CSP,
-                **_SAFE_HEADERS,
-            },
-        )
+        return _attachment(delivery.data, document.content_type, attachment)
     log.info("document download redirected", extra={"status": 302})
     return web.Response(
         status=302,
@@ -164,27 +149,48 @@ async def _figures(
     sig = _single(request, "sig")
     if name != FIGURES_FILE or expires is None or sig is None or "filename" in request.query:
         return refused(request, "invalid", "figures")
-    try:
-        check = await links.check(FIGURES_PATH, expires, sig)
-    except StorageError:
-        log.warning("figures link could not be checked: storage unavailable")
-        return page(request, "unavailable", "figures")
-    if check is LinkCheck.INVALID:
-        return refused(request, "invalid", "figures")
-    if check is LinkCheck.EXPIRED:
-        return refused(request, "expired", "figures")
+    answer = await _checked(request, links, FIGURES_PATH, expires, sig, None, "figures")
+    if answer is not None:
+        return answer
     try:
         data = await make_csv(texts_for_accept_language(request.headers.get("Accept-Language")))
     except StorageError:
         log.warning("figures could not be made: storage unavailable")
         return page(request, "unavailable", "figures")
     log.info("figures downloaded", extra={"status": 200})
+    return _attachment(data, CSV_TYPE, FIGURES_FILE)
+
+
+async def _checked(
+    request: web.Request,
+    links: DocumentLinks,
+    path: str,
+    expires: str,
+    sig: str,
+    filename: str | None,
+    subject: str,
+) -> web.Response | None:
+    """The page refusing a link that is invalid or expired (or that cannot be checked while
+    storage is down); ``None`` for a good link."""
+    try:
+        check = await links.check(path, expires, sig, filename)
+    except StorageError:  # the Azure store reads its key on first use
+        log.warning("%s link could not be checked: storage unavailable", subject)
+        return page(request, "unavailable", subject)
+    if check is LinkCheck.INVALID:
+        return refused(request, "invalid", subject)
+    if check is LinkCheck.EXPIRED:
+        return refused(request, "expired", subject)
+    return None
+
+
+def _attachment(body: bytes, content_type: str, filename: str) -> web.Response:
     return web.Response(
-        body=data,
+        body=body,
         status=200,
         headers={
-            "Content-Type": CSV_TYPE,
-            "Content-Disposition": f'attachment; filename="{FIGURES_FILE}"',
+            "Content-Type": content_type,
+            "Content-Disposition": f'attachment; filename="{filename}"',
             "Content-Security-Policy": _DOCUMENT_CSP,
             **_SAFE_HEADERS,
         },
