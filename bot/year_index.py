@@ -61,11 +61,9 @@ from dialogs.summary import (
     workplace_group,
     year_of,
 )
-from storage.deadline import current as current_deadline
-from storage.errors import ConflictError
 from storage.protocols import ConversationStore, Store
 from storage.serialization import Codec
-from storage.update import backoff_delay, update
+from storage.update import change, check_deadline, retrying, update
 
 log = logging.getLogger("samtaleguide.index")
 
@@ -296,21 +294,19 @@ class YearIndex:
         """Record where the conversation now is; True when it must be written again (a newer
         version was placed, it was taken out, or keys it does not know were added)."""
         key = placed_key(conversation_id)
-        for conflicts in range(1, ATTEMPTS + 1):
+
+        async def attempt() -> bool:
             current, etag = await self.placed.load(key)
             if current is None or current.version > place.version:
                 return True
             keys = set(current.keys) - removed
             record = Placed(place.version, tuple(sorted(keys)))
             if record != current:
-                try:
-                    _check_deadline()
-                    await self.placed.save(key, record, etag)
-                except ConflictError:
-                    await asyncio.sleep(backoff_delay(conflicts))
-                    continue
+                check_deadline()
+                await self.placed.save(key, record, etag)
             return bool(keys - place.keys)
-        raise ConflictError(f"{key}: still conflicting after {ATTEMPTS} attempts")
+
+        return await retrying(key, ATTEMPTS, attempt)
 
     async def _put(self, key: str, place: Placement, now: datetime) -> None:
         if key.startswith(PERSON_PREFIX):
@@ -320,7 +316,7 @@ class YearIndex:
                 entries = _with(current.entries if current else (), entry, now)
                 return current if entries is None else PersonIndex(entries)
 
-            await _change(self.people, key, person)
+            await change(self.people, key, person, attempts=ATTEMPTS)
             return
 
         def workplace(current: WorkplaceIndex | None) -> WorkplaceIndex | None:
@@ -331,7 +327,7 @@ class YearIndex:
                 return current
             return replace(record, workplace=shown, entries=entries or record.entries)
 
-        await _change(self.rounds, key, workplace)
+        await change(self.rounds, key, workplace, attempts=ATTEMPTS)
 
     async def _remove(
         self, key: str, conversation_id: str, version: int | None, now: datetime
@@ -357,7 +353,7 @@ class YearIndex:
                 return WorkplaceIndex(year=_year_of_key(key), entries=entries)
             return replace(current, entries=entries)
 
-        await _change(store, key, take_out)
+        await change(store, key, take_out, attempts=ATTEMPTS)
 
     # --- data protection ---------------------------------------------------------------------
 
@@ -383,7 +379,7 @@ class YearIndex:
 
         for store, prefix in ((self.people, PERSON_PREFIX), (self.rounds, WORKPLACE_PREFIX)):
             keys = await store.keys(prefix)
-            await _bounded([_change(store, k, tidy) for k in keys])
+            await _bounded([change(store, k, tidy, attempts=ATTEMPTS) for k in keys])
         return deleted
 
     # --- repair ------------------------------------------------------------------------------
@@ -479,7 +475,7 @@ class YearIndex:
                     repaired.add(key)
                 return rebuilt
 
-            await _change(store, key, transition)
+            await change(store, key, transition, attempts=ATTEMPTS)
             if unknown:
                 found = [await is_gone(c) for c in sorted(unknown)]
                 if any(found):
@@ -518,7 +514,9 @@ class YearIndex:
                 return current
             return replace(current, index_pending=False)
 
-        await _change(self.conversations, conversation_key(summary.conversation_id), clear)
+        await change(
+            self.conversations, conversation_key(summary.conversation_id), clear, attempts=ATTEMPTS
+        )
 
     async def _record_keys(self) -> list[str]:
         return [*await self.people.keys(PERSON_PREFIX), *await self.rounds.keys(WORKPLACE_PREFIX)]
@@ -591,33 +589,6 @@ def _round_stone(conversation_id: str, version: int, at: str) -> RoundEntry:
 
 def _year_of_key(key: str) -> int:
     return int(key[len(WORKPLACE_PREFIX) :].split("/", 1)[0])
-
-
-def _check_deadline() -> None:
-    deadline = current_deadline()
-    if deadline is not None:
-        deadline.check()
-
-
-async def _change(store: Store[R], key: str, transition: Callable[[R | None], R | None]) -> None:
-    """Load → transition → save (If-Match) or, when it returns None, delete (If-Match);
-    returning the very record loaded changes nothing. Retried on conflicts."""
-    for conflicts in range(1, ATTEMPTS + 1):
-        current, etag = await store.load(key)
-        new = transition(current)
-        if new is current:
-            return
-        _check_deadline()
-        try:
-            if new is None:
-                if etag is not None:
-                    await store.delete(key, etag)
-            else:
-                await store.save(key, new, etag)
-            return
-        except ConflictError:
-            await asyncio.sleep(backoff_delay(conflicts))
-    raise ConflictError(f"{key}: still conflicting after {ATTEMPTS} attempts")
 
 
 async def _bounded(work: list[Awaitable[R]], limit: int = CONCURRENCY) -> list[R]:

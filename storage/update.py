@@ -17,13 +17,19 @@ starts again from a fresh load; after ``attempts`` conflicts it raises the last 
   (``TooLate``).
 
 Returns the saved record and the transition's result.
+
+``change(store, key, transition)`` is the same for a record that may go: ``transition(current)``
+returns the new record, or ``None`` to delete it (If-Match; nothing to do when nothing is
+stored). ``retrying(key, attempts, attempt)`` is the conflict loop both use, for a read-modify-
+write of another shape: ``attempt()`` is awaited again, after the backoff, whenever it raises
+``ConflictError``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from storage.deadline import current as current_deadline
@@ -32,6 +38,7 @@ from storage.protocols import Store
 
 R = TypeVar("R")  # the stored record's type
 T = TypeVar("T")  # what the transition returns besides the new record
+V = TypeVar("V")
 
 BACKOFF_START = 0.005
 BACKOFF_CAP = 0.2
@@ -43,6 +50,29 @@ def backoff_delay(conflicts: int) -> float:
     return random.uniform(ceiling / 2, ceiling)
 
 
+def check_deadline() -> None:
+    """``TooLate`` when the current press's time is up (no deadline: nothing to check)."""
+    deadline = current_deadline()
+    if deadline is not None:
+        deadline.check()
+
+
+async def retrying(key: str, attempts: int, attempt: Callable[[], Awaitable[V]]) -> V:
+    """``attempt()``, again after a backoff whenever it raises ``ConflictError``; after
+    ``attempts`` conflicts the last one is raised."""
+    if attempts < 1:
+        raise ValueError("attempts must be at least 1")
+    conflicts = 0
+    while True:
+        try:
+            return await attempt()
+        except ConflictError as exc:
+            conflicts += 1
+            if conflicts >= attempts:
+                raise ConflictError(f"{key}: still conflicting after {attempts} attempts") from exc
+            await asyncio.sleep(backoff_delay(conflicts))
+
+
 async def update(
     store: Store[R],
     key: str,
@@ -51,23 +81,39 @@ async def update(
     attempts: int = 8,
 ) -> tuple[R, T]:
     """Apply ``transition`` to the stored record under optimistic concurrency."""
-    if attempts < 1:
-        raise ValueError("attempts must be at least 1")
-    conflicts = 0
-    while True:
+
+    async def attempt() -> tuple[R, T]:
         current, etag = await store.load(key)
         new, result = transition(current)
         if current is not None and new is current:
             return current, result
-        deadline = current_deadline()
-        if deadline is not None:
-            deadline.check()
-        try:
-            await store.save(key, new, etag)
-        except ConflictError as exc:
-            conflicts += 1
-            if conflicts >= attempts:
-                raise ConflictError(f"{key}: still conflicting after {attempts} attempts") from exc
-            await asyncio.sleep(backoff_delay(conflicts))
-            continue
+        check_deadline()
+        await store.save(key, new, etag)
         return new, result
+
+    return await retrying(key, attempts, attempt)
+
+
+async def change(
+    store: Store[R],
+    key: str,
+    transition: Callable[[R | None], R | None],
+    *,
+    attempts: int = 8,
+) -> None:
+    """Apply ``transition`` to a record that may be deleted (``None``), under optimistic
+    concurrency; returning the very record loaded changes nothing."""
+
+    async def attempt() -> None:
+        current, etag = await store.load(key)
+        new = transition(current)
+        if new is current:
+            return
+        check_deadline()
+        if new is None:
+            if etag is not None:
+                await store.delete(key, etag)
+        else:
+            await store.save(key, new, etag)
+
+    await retrying(key, attempts, attempt)

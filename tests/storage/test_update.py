@@ -1,5 +1,5 @@
 """``storage.update.update``: refusals save nothing, no-ops skip the save, conflicts retry from a
-fresh load and give up after ``attempts``."""
+fresh load and give up after ``attempts``; ``change`` does the same for a record it may delete."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from storage.errors import ConflictError, CorruptState
 from storage.file_store import FileStore
 from storage.protocols import ConversationStore
 from storage.schemas import CONVERSATION
-from storage.update import BACKOFF_CAP, BACKOFF_START, backoff_delay, update
+from storage.update import BACKOFF_CAP, BACKOFF_START, backoff_delay, change, update
 from tests.storage import make_conversation, with_note
 
 KEY = "conversations/c-0001"
@@ -225,3 +225,40 @@ def test_backoff_starts_small_grows_and_is_capped() -> None:
     assert pytest.approx(0.005) == BACKOFF_START
     assert pytest.approx(0.2) == BACKOFF_CAP
     assert len({backoff_delay(3) for _ in range(20)}) > 1  # jittered
+
+
+async def test_change_deletes_with_the_loaded_etag(inner: FileStore[Conversation]) -> None:
+    await inner.save(KEY, make_conversation(), None)
+    await change(inner, KEY, lambda current: None)
+    assert await inner.load(KEY) == (None, None)
+
+
+async def test_change_deleting_what_is_not_there_does_nothing(
+    inner: FileStore[Conversation],
+) -> None:
+    store = CountingStore(inner)
+    await change(store, KEY, lambda current: None)
+    assert (store.loads, store.saves) == (1, 0)
+    assert await inner.load(KEY) == (None, None)
+
+
+async def test_change_returning_the_record_loaded_saves_nothing(
+    inner: FileStore[Conversation],
+) -> None:
+    etag = await inner.save(KEY, make_conversation(), None)
+    store = CountingStore(inner)
+    await change(store, KEY, lambda current: current)
+    assert store.saves == 0 and await inner.load(KEY) == (make_conversation(), etag)
+
+
+async def test_change_retries_a_conflict_on_the_fresh_state(inner: FileStore[Conversation]) -> None:
+    await inner.save(KEY, make_conversation(), None)
+    store = CountingStore(inner, conflicts=1, competitor_note="theirs")
+
+    def add_mine(current: Conversation | None) -> Conversation:
+        assert current is not None
+        return with_note(current, "mine")
+
+    await change(store, KEY, add_mine)
+    saved, _ = await inner.load(KEY)
+    assert saved is not None and [n.id for n in saved.notes] == ["n1", "theirs", "mine"]
