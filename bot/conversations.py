@@ -45,7 +45,7 @@ from dialogs.effects import Effect
 from dialogs.errors import DomainError
 from dialogs.events import Event
 from dialogs.round import current
-from dialogs.summary import PersonEntry, Summary, may_differ, summarize
+from dialogs.summary import PersonEntry, Summary, cleared, may_differ, summarize
 from dialogs.transitions import apply
 from storage.commit import GroupCommit
 from storage.errors import StorageError
@@ -77,6 +77,9 @@ class Changed:
     conversation: Conversation
     effects: tuple[Effect, ...]
     actor: str
+
+
+_Outcome = tuple[tuple[Effect, ...], str]  # a transition's effects and actor, beside its state
 
 
 class Refused(Exception):
@@ -179,50 +182,53 @@ class Conversations:
     ) -> Changed:
         """Apply the event ``make_event(actor)`` for a press by ``person``; see the module."""
 
-        def transition(current: Conversation | None) -> tuple[Conversation, Changed]:
+        def transition(current: Conversation | None) -> tuple[Conversation, _Outcome]:
             start = current if current is not None else (create() if create else None)
             if start is None:
                 raise Refused(ConversationNotFound("no such conversation"), None, person.user_id)
             actor = resolve_actor(start, person)
-            try:
-                new, effects = apply(start, make_event(actor), self.concept, now)
-            except DomainError as refusal:
-                raise Refused(refusal, current, actor) from None
-            if current is None:  # a creation always saves, even when the event was a no-op
-                new = marked(None, new)
-                return new, Changed(new, effects, actor)
-            if new is start:
-                return current, Changed(new, effects, actor)
-            new = marked(current, new)
-            return new, Changed(new, effects, actor)
+            return self._step(current, start, lambda: make_event(actor), actor, now)
 
         return await self._change(conversation_id, transition)
 
     async def change_as(self, conversation_id: str, event: Event, now: datetime) -> Changed:
         """Apply an event of the bot itself (``event.actor`` is not a person)."""
 
-        def transition(current: Conversation | None) -> tuple[Conversation, Changed]:
+        def transition(current: Conversation | None) -> tuple[Conversation, _Outcome]:
             if current is None:
                 raise Refused(ConversationNotFound("no such conversation"), None, event.actor)
-            try:
-                new, effects = apply(current, event, self.concept, now)
-            except DomainError as refusal:
-                raise Refused(refusal, current, event.actor) from None
-            if new is not current:
-                new = marked(current, new)
-            return new, Changed(new, effects, event.actor)
+            return self._step(current, current, lambda: event, event.actor, now)
 
         return await self._change(conversation_id, transition)
+
+    def _step(
+        self,
+        current: Conversation | None,
+        start: Conversation,
+        make_event: Callable[[], Event],
+        actor: str,
+        now: datetime,
+    ) -> tuple[Conversation, _Outcome]:
+        """The event applied to ``start`` (``current``, or the conversation being created): the
+        state to save (marked; ``current`` itself for a no-op, while a creation always saves)
+        and the effects and actor."""
+        try:
+            new, effects = apply(start, make_event(), self.concept, now)
+        except DomainError as refusal:
+            raise Refused(refusal, current, actor) from None
+        if new is not current:
+            new = marked(current, new)
+        return new, (effects, actor)
 
     async def _change(
         self,
         conversation_id: str,
-        transition: Callable[[Conversation | None], tuple[Conversation, Changed]],
+        transition: Callable[[Conversation | None], tuple[Conversation, _Outcome]],
     ) -> Changed:
-        saved, changed = await self.commits.submit(key(conversation_id), transition)
+        saved, (effects, actor) = await self.commits.submit(key(conversation_id), transition)
         if saved.index_pending:
             self.index_soon(saved.id)
-        return replace(changed, conversation=saved)  # with the changes saved beside it
+        return Changed(saved, effects, actor)
 
     # --- the year's index ------------------------------------------------------------------
 
@@ -267,9 +273,7 @@ class Conversations:
 
     async def _caught_up(self, conversation_id: str, written: Summary) -> None:
         def clear(current: Conversation | None) -> tuple[Conversation | None, None]:
-            if current is None or not current.index_pending or summarize(current) != written:
-                return current, None
-            return replace(current, index_pending=False), None
+            return cleared(current, written), None
 
         try:
             await self.commits.submit(key(conversation_id), clear)

@@ -55,6 +55,7 @@ from dialogs.summary import (
     PersonEntry,
     RoundEntry,
     Summary,
+    cleared,
     person_entries,
     round_entry,
     summarize,
@@ -508,14 +509,11 @@ class YearIndex:
         """Clear the conversation's ``index_pending`` if its summary is still ``summary`` (the
         one just written); for the writers outside the bot's change path (``reindex``,
         ``forget``), which change conversations with ETags directly."""
-
-        def clear(current: Conversation | None) -> Conversation | None:
-            if current is None or not current.index_pending or summarize(current) != summary:
-                return current
-            return replace(current, index_pending=False)
-
         await change(
-            self.conversations, conversation_key(summary.conversation_id), clear, attempts=ATTEMPTS
+            self.conversations,
+            conversation_key(summary.conversation_id),
+            lambda current: cleared(current, summary),
+            attempts=ATTEMPTS,
         )
 
     async def _record_keys(self) -> list[str]:

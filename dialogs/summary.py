@@ -7,7 +7,9 @@ role, whether they left) and, once it is finished, each agreement of the plan as
 (id, who is responsible, due, done). Notes, keywords, questions and the agreements' texts are
 never in it. Two summaries are equal exactly when the index entries made from them are, so
 the bot rewrites the index only when a conversation's summary changed (``may_differ`` is the
-cheap first look, for the presses that certainly change nothing of it).
+cheap first look, for the presses that certainly change nothing of it). ``cleared(conversation,
+written)`` takes the conversation's ``index_pending`` mark off once ``written`` (its summary) is
+in the index, unless it changed meanwhile.
 
 - **State** (``state_of``): ``set_up`` (nobody has prepared yet: chosen keywords or said
   "Jeg er forberedt"), ``preparing``, ``live``, ``finished`` (closed) and ``approved`` (closed,
@@ -32,7 +34,7 @@ tombstone: the conversation left that index at ``version`` (see ``bot.year_index
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from dialogs.conversation import Conversation, Participant, Role
@@ -271,3 +273,11 @@ def round_entry(summary: Summary, version: int) -> RoundEntry:
         done=sum(a.done for a in summary.agreements),
         open_dues=tuple(sorted(a.due for a in summary.agreements if a.due and not a.done)),
     )
+
+
+def cleared(current: Conversation | None, written: Summary) -> Conversation | None:
+    """``current`` without its ``index_pending`` mark if its summary is still ``written`` (the
+    one just written to the index); else ``current`` itself (nothing to change)."""
+    if current is None or not current.index_pending or summarize(current) != written:
+        return current
+    return replace(current, index_pending=False)
