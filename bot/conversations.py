@@ -47,6 +47,7 @@ from dialogs.events import Event
 from dialogs.round import current
 from dialogs.summary import PersonEntry, Summary, cleared, may_differ, summarize
 from dialogs.transitions import apply
+from storage.bounded import bounded
 from storage.commit import GroupCommit
 from storage.errors import StorageError
 from storage.keys import place_of
@@ -282,11 +283,9 @@ class Conversations:
 
     async def at_place(self, chat_id: str) -> list[Conversation]:
         """The conversations set up in this chat, oldest first."""
-        found = []
-        for stored in await self.store.keys(PREFIX + place_of(chat_id) + "-"):
-            conversation, _ = await self.store.load(stored)
-            if conversation is not None:
-                found.append(conversation)
+        stored = await self.store.keys(PREFIX + place_of(chat_id) + "-")
+        loaded = await bounded([self.store.load(k) for k in stored])
+        found = [conversation for conversation, _ in loaded if conversation is not None]
         return sorted(found, key=lambda c: (c.created_at, c.id))
 
     async def previous_for(

@@ -43,7 +43,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -62,6 +62,7 @@ from dialogs.summary import (
     workplace_group,
     year_of,
 )
+from storage.bounded import bounded
 from storage.protocols import ConversationStore, Store
 from storage.serialization import Codec
 from storage.update import change, check_deadline, retrying, update
@@ -76,7 +77,6 @@ SCHEMA_VERSION = 1
 TOMBSTONE_AGE = timedelta(days=1)  # far longer than any write of a conversation takes
 ATTEMPTS = 30  # conflicts one record change outlasts
 ROUNDS = 5  # writes of one conversation that find newer writers and go again
-CONCURRENCY = 16  # records changed at once
 
 E = TypeVar("E", PersonEntry, RoundEntry)
 R = TypeVar("R")
@@ -242,7 +242,7 @@ class YearIndex:
     async def workplaces(self, year: int) -> list[tuple[int, str, tuple[RoundEntry, ...]]]:
         """(year, workplace as typed, its entries) for every workplace of ``year``."""
         stored = await self.rounds.keys(f"{WORKPLACE_PREFIX}{year}/")
-        records = await _bounded([self.rounds.load(k) for k in stored])
+        records = await bounded([self.rounds.load(k) for k in stored])
         return [(year, r.workplace, r.entries) for r, _ in records if r is not None]
 
     # --- writing -----------------------------------------------------------------------------
@@ -262,9 +262,9 @@ class YearIndex:
             summary = place.summary
             merged = await self._merge_placed(conversation_id, place.keys)
             stale = (set(merged) | written) - place.keys
-            await _bounded([self._put(k, place, now) for k in sorted(place.keys)])
+            await bounded([self._put(k, place, now) for k in sorted(place.keys)])
             written |= place.keys
-            await _bounded(
+            await bounded(
                 [self._remove(k, conversation_id, place.version, now) for k in sorted(stale)]
             )
             if not await self._settle_placed(conversation_id, place, stale):
@@ -275,7 +275,7 @@ class YearIndex:
     async def _take_out(self, conversation_id: str, written: set[str], now: datetime) -> None:
         placed, _ = await self.placed.load(placed_key(conversation_id))
         keys = set(placed.keys if placed else ()) | written
-        await _bounded([self._remove(k, conversation_id, None, now) for k in sorted(keys)])
+        await bounded([self._remove(k, conversation_id, None, now) for k in sorted(keys)])
         await self.placed.delete(placed_key(conversation_id))
 
     async def _merge_placed(self, conversation_id: str, keys: set[str]) -> tuple[str, ...]:
@@ -380,7 +380,7 @@ class YearIndex:
 
         for store, prefix in ((self.people, PERSON_PREFIX), (self.rounds, WORKPLACE_PREFIX)):
             keys = await store.keys(prefix)
-            await _bounded([change(store, k, tidy, attempts=ATTEMPTS) for k in keys])
+            await bounded([change(store, k, tidy, attempts=ATTEMPTS) for k in keys])
         return deleted
 
     # --- repair ------------------------------------------------------------------------------
@@ -401,7 +401,7 @@ class YearIndex:
             return placement(conversation)
 
         stored = await self.conversations.keys(CONVERSATION_PREFIX)
-        found = await _bounded([place_of(k) for k in stored])
+        found = await bounded([place_of(k) for k in stored])
         places = {p.summary.conversation_id: p for p in found if p is not None}
         expected: dict[str, dict[str, Any]] = {}
         for place in places.values():
@@ -484,14 +484,14 @@ class YearIndex:
 
         keys = sorted(existing | set(expected))
         report.records = len(keys)
-        await _bounded([rebuild(k) for k in keys])
+        await bounded([rebuild(k) for k in keys])
         report.repaired = sorted(repaired)
-        await _bounded([self._place(p) for p in places.values()])
+        await bounded([self._place(p) for p in places.values()])
         for stored in await self.placed.keys(PLACED_PREFIX):
             conversation_id = stored[len(PLACED_PREFIX) :]
             if conversation_id not in places and await is_gone(conversation_id):
                 await self.placed.delete(stored)
-        await _bounded([self.caught_up(places[i].summary) for i in sorted(pending)])
+        await bounded([self.caught_up(places[i].summary) for i in sorted(pending)])
         return report
 
     async def _place(self, place: Placement) -> None:
@@ -587,14 +587,3 @@ def _round_stone(conversation_id: str, version: int, at: str) -> RoundEntry:
 
 def _year_of_key(key: str) -> int:
     return int(key[len(WORKPLACE_PREFIX) :].split("/", 1)[0])
-
-
-async def _bounded(work: list[Awaitable[R]], limit: int = CONCURRENCY) -> list[R]:
-    """Await ``work`` with at most ``limit`` at a time; results in order."""
-    gate = asyncio.Semaphore(limit)
-
-    async def one(item: Awaitable[R]) -> R:
-        async with gate:
-            return await item
-
-    return list(await asyncio.gather(*(one(w) for w in work)))

@@ -7,7 +7,12 @@
   importing ``storage`` does not load the Azure SDK).
 - ``storage.serialization.Codec``: versioned JSON per record type, with migrations;
   ``storage.schemas.CONVERSATION`` is the conversation's.
-- ``storage.update.update``: load → transition → conditional save, retried on conflicts.
+- ``storage.update.update``: load → transition → conditional save, retried on conflicts
+  (``change``: the same for a record that may be deleted; ``retrying``: the conflict loop).
+- ``storage.commit.GroupCommit``: the changes to one record that arrive while its save is in
+  flight share the next load → apply → save.
+- ``storage.deadline``: a press's deadline; no save starts once its time is up.
+- ``storage.bounded.bounded``: many store calls at once, a few in flight.
 - ``storage.keys``: key validation and ``key_for`` for raw Teams ids.
 - ``storage.factory.open_conversation_store``: pick the backend from settings.
 - ``storage.errors``: ``StorageError`` ⊃ ``ConflictError``, ``CorruptState``.

@@ -11,8 +11,8 @@ Contract (see ``storage.protocols``):
   ``If-Match: <etag>``. An HTTP
   412 or 409 from a save is ``ConflictError``, whatever exception class the SDK raised (it turns
   some 412s into ``ResourceExistsError``), so the status code decides, never the class.
-- ``load`` of a missing blob is ``(None, None)``; bytes that are not a conversation are
-  ``CorruptState``.
+- ``load`` of a missing blob is ``(None, None)``; bytes that are not a record of the store's type
+  are ``CorruptState``.
 - Every other ``HttpResponseError`` / ``ServiceRequestError`` (any ``AzureError``, including
   credential failures and an unreachable endpoint) is ``StorageError``. A vanished container
   (``ContainerNotFound``) is a ``StorageError`` too, never "no state": silently reading state as

@@ -7,7 +7,7 @@ Messages name the operation and the key, never conversation content (confidentia
 - ``StorageError``: the store cannot be reached or answered something unexpected.
 - ``ConflictError``: optimistic concurrency said no: a stale ETag on replace, or a create of a key
   that already exists (HTTP 412 or 409, whatever exception class the SDK chose).
-- ``CorruptState``: the stored bytes exist but do not read as a conversation.
+- ``CorruptState``: the stored bytes exist but do not read as a record of the store's type.
 """
 
 from __future__ import annotations
@@ -22,4 +22,4 @@ class ConflictError(StorageError):
 
 
 class CorruptState(StorageError):
-    """The stored bytes do not deserialize to a conversation."""
+    """The stored bytes do not deserialize to a record of the store's type."""

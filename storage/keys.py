@@ -1,6 +1,7 @@
 """Storage keys: strict validation, and a safe encoding of arbitrary ids.
 
-A key names one stored conversation state, e.g. ``"conversations/3f2a9c"`` or ``"chats/<enc>"``.
+A key names one stored record (a conversation, a delivery record, an index record …), e.g.
+``"conversations/3f2a9c"`` or ``"chats/<enc>"``.
 Keys become file names and blob names, so they are validated strictly (``validate_key``):
 
 - ``^[A-Za-z0-9][A-Za-z0-9._:/-]{0,200}$`` (so never a leading ``/``, at most 201 characters);
