@@ -46,8 +46,9 @@ from bench.common import (
     store_grus,
     table,
 )
-from bot.conversations import MAX_BATCH, key
+from bot.conversations import key
 from storage.blob_store import BlobStore
+from storage.commit import MAX_BATCH
 from storage.schemas import CONVERSATION
 from tests.app.harness import card_text
 from tests.support.azurite import Azurite

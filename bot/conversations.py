@@ -12,9 +12,9 @@ bot itself (a follow-up reminder's claim).
 Within one process the changes to one conversation are grouped (``storage.commit.GroupCommit``):
 the presses that arrive while a save is in flight share the next load → apply → save, each
 accepted or refused on its own, so a crowd pressing at once costs a few saves, not one each, and
-only other instances can cause conflicts. A change that waits longer than ``MAX_WAIT`` for its
-batch is refused as busy ("try again") rather than queued on, and when the store fails a batch,
-the changes already waiting behind it fail with it. ``group=False`` saves each change on its own,
+only other instances can cause conflicts. A change that waits longer than
+``storage.commit.MAX_WAIT`` for its batch is refused as busy ("try again") rather than queued on,
+and when the store fails a batch, the changes already waiting behind it fail with it. ``group=False`` saves each change on its own,
 in turn (for comparison in ``bench/``).
 
 The year's index (``bot.year_index``) follows the conversations. A change that alters a
@@ -48,7 +48,7 @@ from dialogs.round import current
 from dialogs.summary import PersonEntry, Summary, cleared, may_differ, summarize
 from dialogs.transitions import apply
 from storage.bounded import bounded
-from storage.commit import GroupCommit
+from storage.commit import MAX_BATCH, GroupCommit
 from storage.errors import StorageError
 from storage.keys import place_of
 from storage.protocols import ConversationStore
@@ -59,9 +59,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("samtaleguide.conversations")
 
 PREFIX = "conversations/"
-ATTEMPTS = 30  # conflicts with other instances a batch outlasts; each retry reloads first
-MAX_WAIT = 8.0  # seconds a change waits for its batch on one conversation in this process
-MAX_BATCH = 64  # changes applied in one save (bench/concurrent_agreements.py chose it)
 MAX_ID = 64
 INDEX_RETRIES = (0.5, 2.0)  # seconds before writing the index again after a failure
 UNDER_WAY = frozenset({"set_up", "preparing", "live"})
@@ -161,9 +158,7 @@ class Conversations:
         self.concept = concept
         self.index = index
         self.tasks = tasks
-        self.commits = GroupCommit(
-            store, max_batch=MAX_BATCH if group else 1, max_wait=MAX_WAIT, attempts=ATTEMPTS
-        )
+        self.commits = GroupCommit(store, max_batch=MAX_BATCH if group else 1)
         self._indexing: dict[str, bool] = {}  # conversation -> written again once done
 
     async def get(self, conversation_id: str) -> Conversation:

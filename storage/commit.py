@@ -46,9 +46,9 @@ from storage.update import backoff_delay
 R = TypeVar("R")
 Transition = Callable[[Any], tuple[Any, Any]]
 
-MAX_BATCH = 64
-MAX_WAIT = 8.0
-ATTEMPTS = 30
+MAX_BATCH = 64  # changes applied in one save (chosen with bench/concurrent_agreements.py)
+MAX_WAIT = 8.0  # seconds a change waits for its batch in this process
+ATTEMPTS = 30  # conflicts with other instances a batch outlasts; each retry reloads first
 
 
 @dataclass
