@@ -195,8 +195,11 @@ class PlanDelivery:
     async def copy_for(self, conversation: Conversation, user_id: str) -> list[StoredDocument]:
         """The newest rendering of the newest version for ``user_id``: their own copy when they
         are a GRUS member with own goals, else the group's plan."""
-        first = await self.latest(conversation)
-        version = conversation.plan_version or (first[0].version if first else 0)
+        version = conversation.plan_version
+        first: list[StoredDocument] | None = None
+        if not version:  # no version recorded on the conversation: the newest stored
+            first = await self.latest(conversation)
+            version = first[0].version if first else 0
         if not version:
             return []
         names = [group_copy(version)]
@@ -208,6 +211,8 @@ class PlanDelivery:
             if renderings:
                 newest = renderings[-1].version
                 return [d for d in renderings if d.version == newest]
+        if first is None:
+            first = await self.latest(conversation)
         return [d for d in first if d.version == version]
 
     async def links(
