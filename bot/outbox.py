@@ -113,7 +113,9 @@ class Outbox:
             version=lambda c: c.version,
             spacing=live_card_interval,
         )
-        self._texts: dict[str, Texts] = {}
+        # The language of the latest press, per card and burst (each settle forgets its own).
+        self._live_texts: dict[str, Texts] = {}
+        self._status_texts: dict[str, Texts] = {}
         self._live_shown: dict[str, tuple[int, tuple[Message, ...]]] = {}  # per burst
         self._post_wanted: dict[str, int] = {}  # copies this process is to post
         self._unknown_posts: dict[str, int] = {}  # posts of unknown outcome in a row
@@ -140,13 +142,13 @@ class Outbox:
             elif isinstance(effect, fx.PostLiveCard):
                 wanted = max(conversation.live.copy, self._post_wanted.get(conversation.id, 0))
                 self._post_wanted[conversation.id] = wanted
-                self._texts[conversation.id] = texts
+                self._live_texts[conversation.id] = texts
                 await self.updates.request(conversation.id, conversation)
             elif isinstance(effect, fx.UpdateLiveCard):
-                self._texts[conversation.id] = texts
+                self._live_texts[conversation.id] = texts
                 await self.updates.request(conversation.id, conversation)
             elif isinstance(effect, fx.UpdateStatusCard):
-                self._texts[conversation.id] = texts
+                self._status_texts[conversation.id] = texts
                 await self.status_updates.request(conversation.id, conversation)
             elif isinstance(effect, fx.ConversationFinished):
                 await self.plans.deliver(conversation, texts)
@@ -175,7 +177,7 @@ class Outbox:
             shown = (delivery.live_copy, delivery.live)
             self._live_shown[conversation_id] = shown
         copy, messages = shown
-        texts = self._texts.get(conversation_id) or texts_for(None)
+        texts = self._live_texts.get(conversation_id) or texts_for(None)
         card = live_card(conversation, self.concept, texts)
         if self._post_wanted.get(conversation_id, 0) > copy:
             await self._post_live_card(conversation, card, messages, texts)
@@ -223,6 +225,7 @@ class Outbox:
                 await self.deliveries.change(cid, with_live((*earlier, *posted), copy))
             await self.deliveries.change(cid, with_live_lost(copy))
             await self._tell_leader_live_lost(conversation, texts)
+        self._status_texts[cid] = texts
         await self.status_updates.request(cid, conversation)
 
     async def _live_chats(self, conversation: Conversation) -> list[ChatRef]:
@@ -253,6 +256,9 @@ class Outbox:
         conversation = changed.conversation
         self._post_wanted[conversation_id] = conversation.live.copy
         self.updates.request(conversation_id, conversation)
+        self._status_texts[conversation_id] = self._live_texts.get(conversation_id) or texts_for(
+            None
+        )
         self.status_updates.request(conversation_id, conversation)
 
     async def _outdate(
@@ -280,7 +286,7 @@ class Outbox:
         if stored.version > shown.version:
             await self._show_live_card(conversation_id, stored)
             self._live_shown.pop(conversation_id, None)
-        self._texts.pop(conversation_id, None)
+        self._live_texts.pop(conversation_id, None)
 
     # --- the status card -------------------------------------------------------------------
 
@@ -306,7 +312,7 @@ class Outbox:
 
     async def _edit_status_cards(self, conversation_id: str, conversation: Conversation) -> None:
         delivery = await self.deliveries.get(conversation_id)
-        texts = self._texts.get(conversation_id) or texts_for(None)
+        texts = self._status_texts.get(conversation_id) or texts_for(None)
         card = status_card(
             conversation,
             self.concept,
@@ -326,6 +332,7 @@ class Outbox:
         stored = await self.conversations.get(conversation_id)
         if stored.version > shown.version:
             await self._edit_status_cards(conversation_id, stored)
+        self._status_texts.pop(conversation_id, None)
 
     # --- preparation -----------------------------------------------------------------------
 
