@@ -293,10 +293,13 @@ async def show_agreements(ctx: Context, press: Press) -> Card:
 
 
 async def refresh(ctx: Context, press: Press) -> Card:
-    """``live.refresh``: this viewer's current view (read-only for people who do not take part)."""
+    """``live.refresh``: this viewer's current view. Before the conversation is live, the status
+    card, for participants only (as ``prep.status``); once live, people who do not take part get
+    the card that says only who does."""
     conversation = await ctx.conversations.get(id_field(press.data, verbs.DATA_CONVERSATION))
     actor = resolve_actor(conversation, press.person)
     if conversation.phase not in ("live", "closed"):
+        member(conversation, actor)
         return status_card(conversation, ctx.concept, press.texts)
     if _outdated(conversation, press):
         return stale_copy_card(conversation, press.texts)

@@ -251,6 +251,19 @@ async def test_strangers_and_people_who_left_get_no_content(
     assert all(n.text != "Sent" for n in stored.notes)
 
 
+async def test_before_it_starts_a_stranger_reads_nobody_s_name(
+    client: Client, server: BotServer, connector: ConnectorStandIn
+) -> None:
+    group, conversation_id = await grus_with_an_onlooker(client, server, connector)
+    elsewhere = Chat("19:another-chat@thread.v2", True, connector.service_url)
+    for verb in ("live.refresh", "prep.status"):
+        status, card = await client.press(
+            elsewhere, STRANGER, verb, {"conversation": conversation_id}
+        )
+        shown = card_text(card)
+        assert status == 200 and EMPLOYEE.name not in shown and LEADER.name not in shown, verb
+
+
 async def test_starting_unprepared_asks_first_and_the_status_card_stays_true(
     client: Client, server: BotServer, connector: ConnectorStandIn
 ) -> None:
