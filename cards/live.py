@@ -6,8 +6,8 @@ brought into play), at the first question the last plan's agreements ("opfølgni
 ``cards.previous``), the current perspective's notes and the agreements so far, with forms to add
 notes and agreements (the form of a new agreement is left out while the viewer edits one, so a
 card never carries two forms of the concept's fields). With ``viewer=None`` it is the shared
-card put in the chat; with a viewer it is that person's view (navigation only for the leader and co-facilitator; read-only for people
-who do not take part). What people wrote goes in last and is measured (``cards.budget``): the last
+card put in the chat; with a viewer it is that person's view (navigation only for the leader and
+co-facilitator; people who do not take part get ``outsider_card``, which says only who does). What people wrote goes in last and is measured (``cards.budget``): the last
 plan's agreements (at most 8), the newest notes of the perspective (at most 5) and the newest
 agreements (at most 8) share the room the rest of the card leaves under ``CARD_BUDGET``, and what
 does not fit is counted, with "Vis alle aftaler" (``cards.agreements``) and "Vis alle aftaler fra

@@ -3,8 +3,9 @@
 The status card shows who has prepared (chosen keywords, or with a concept without keywords,
 pressed "Jeg er forberedt"), who has not and who could not be reached (with what to do); never
 anyone's private notes. Once the conversation is closed it shows how far the plan's approval has
-come (names only where no onlookers read along). Its buttons work only for the leader (checked
-by the server).
+come (names only where no onlookers read along). "Opdatér" works for every participant;
+starting the conversation and "Vis samtalekortet igen" are the leader's and co-facilitator's
+(checked by the server).
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ see the SDK's ``TurnContext`` or the bot object.
 
 A ``Route`` pairs a flow with how a refusal of its event is shown: ``refused(ctx, press, latest,
 refusal)`` renders the card the person pressed again, from the state the event was refused
-against (``None`` for a conversation not made yet), with the refusal on top and what they typed
-kept. It is called only for people who take part in that conversation; everyone else, and a
+against (``None`` when there is none: a conversation not made yet, or a refusal raised by the
+flow itself rather than by the change), with the refusal on top and what they typed kept. It is called only for people who take part in that conversation; everyone else, and a
 route without one, gets a plain message card.
 """
 

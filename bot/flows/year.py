@@ -1,4 +1,4 @@
-"""The year's round: "Mine samtaler", "Mine aftaler" and HR's figures (issue 16).
+"""The year's round: "Mine samtaler", "Mine aftaler" and HR's figures.
 
 All three are read from the year's index (``bot.year_index``), in the person's own 1:1 chat only
 (in a group chat they say where to look), so they cost a record or two, never a scan:

@@ -254,7 +254,7 @@ async def test_strangers_and_people_who_left_get_no_content(
 async def test_before_it_starts_a_stranger_reads_nobody_s_name(
     client: Client, server: BotServer, connector: ConnectorStandIn
 ) -> None:
-    group, conversation_id = await grus_with_an_onlooker(client, server, connector)
+    _, conversation_id = await grus_with_an_onlooker(client, server, connector)
     elsewhere = Chat("19:another-chat@thread.v2", True, connector.service_url)
     for verb in ("live.refresh", "prep.status"):
         status, card = await client.press(
