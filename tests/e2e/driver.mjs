@@ -5,7 +5,8 @@
 // Started by tests/e2e/test_playground.py, which starts the bot, a recording proxy and the
 // playground first and writes CONFIG.json: playgroundUrl, chromium, screenshotDir, artifactDir,
 // texts (cards/texts/da.py), keywords (three of the concept's), fourthKeyword, questions (the
-// first two, as a GRUS shows them), maxCardHeight (px), stepTimeoutMs.
+// first two, as a GRUS shows them), followUpLabel (the agreement form's date field), maxCardHeight
+// (px), stepTimeoutMs.
 //
 // The preparation card is photographed whole (the window is made tall enough for it, the card
 // keeps the playground's Teams-like width of about 480 px) and measured: each measurement is
@@ -486,7 +487,7 @@ const steps = [
       const responsible = form.getByRole("combobox", { name: text("field.responsible") });
       await responsible.click();
       await page.getByRole("option", { name: config.currentUser, exact: true }).click();
-      state.followUp = await pickDate(form, text("live.follow_up_hint"), 2, 1);
+      state.followUp = await pickDate(form, config.followUpLabel, 2, 1);
       await press(form, text("live.save"));
       const updated = card(text("live.title", { kind: "GRUS" }), state.agreement);
       await updated.waitFor();

@@ -37,7 +37,7 @@ import aiohttp
 import pytest
 
 from cards.texts.da import TEXTS
-from dialogs.concept import default_concept_path, load_concept
+from dialogs.concept import FOLLOW_UP, default_concept_path, load_concept
 from tests.e2e.conftest import (
     DRIVER,
     REPO_ROOT,
@@ -84,6 +84,8 @@ def driver_config(playground: dict[str, Any], stack: Stack, screenshots: Path) -
     concept = load_concept(default_concept_path())
     names = {user["id"]: user["name"] for user in playground["users"]}
     group = playground["groupChats"][0]
+    follow_up = concept.agreement_field(FOLLOW_UP)
+    assert follow_up is not None
     return {
         "playgroundUrl": stack.playground_url,
         "chromium": chromium_path(),
@@ -100,6 +102,8 @@ def driver_config(playground: dict[str, Any], stack: Stack, screenshots: Path) -
         # One with spaces: its toggle's id ("keyword.Mål og retning") must survive the trip.
         "fourthKeyword": next(k for k in concept.keywords if " " in k and not k.isascii()),
         "perspectives": [perspective.name for perspective in concept.perspectives],
+        # The agreement form's follow-up date, labelled as the concept declares it.
+        "followUpLabel": follow_up.prompt("da"),
         "maxCardHeight": MAX_CARD_HEIGHT,
         # A GRUS asks in the plural (I-form).
         "questions": [question.plural for question in concept.questions[:2]],
