@@ -73,6 +73,9 @@ def open_url(title: str, url: str) -> Element:
     return {"type": "Action.OpenUrl", "title": title, "url": url}
 
 
+NOTICE_BELOW = "notice-below"  # the notice repeated beside the buttons, where the person pressed
+
+
 def notice(message: str, *, error: bool = True, element_id: str = "notice") -> Element:
     """A visible banner on a card: a refusal or a confirmation (on top, and on cards with a form
     also right above the buttons, where the person pressed)."""

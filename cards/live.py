@@ -25,6 +25,7 @@ from typing import Any
 from cards import verbs
 from cards.budget import CARD_BUDGET, added, fitting, size
 from cards.common import (
+    NOTICE_BELOW,
     Card,
     Element,
     card,
@@ -175,7 +176,7 @@ def live_card(
             "action": {"type": "Action.Execute", "verb": verbs.LIVE_REFRESH, "data": data}
         }
     if message:  # again beside the buttons, where the person pressed
-        body.append(notice(message, error=not success) | {"id": "notice-below"})
+        body.append(notice(message, error=not success, element_id=NOTICE_BELOW))
     if ask_no_goals and leads:
         body.append(_no_goals(texts, data, typed))
     result = card(body, actions, **extra)

@@ -13,7 +13,7 @@ from typing import Any
 
 from cards import verbs
 from cards.budget import CARD_BUDGET, size
-from cards.common import Card, Element, card, execute, heading, notice, text
+from cards.common import NOTICE_BELOW, Card, Element, card, execute, heading, notice, text
 from cards.people import perspective_title, short
 from cards.texts import Texts
 from dialogs.concept import Concept
@@ -137,7 +137,7 @@ def setup_card(
     body += _wording(concept, texts, kind, current)
     body += _extras(concept, texts, kind, current)
     if message:  # again right above the button, where the leader pressed
-        body.append(notice(message, element_id="notice-below"))
+        body.append(notice(message, element_id=NOTICE_BELOW))
     data = {verbs.DATA_CONVERSATION: conversation.id if conversation else "", verbs.DATA_KIND: kind}
     save = execute(texts.get("setup.save"), verbs.SETUP_SAVE, data, style="positive")
     result = card(body, [save])

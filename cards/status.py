@@ -13,7 +13,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from cards import verbs
-from cards.common import Card, Element, card, execute, facts, heading, notice, plain, text
+from cards.common import (
+    NOTICE_BELOW,
+    Card,
+    Element,
+    card,
+    execute,
+    facts,
+    heading,
+    notice,
+    plain,
+    text,
+)
 from cards.people import form, when
 from cards.plan import approval_status
 from cards.texts import Texts
@@ -82,7 +93,7 @@ def status_card(
     data = {verbs.DATA_CONVERSATION: conversation.id}
     actions: list[Element] = []
     if message:
-        body.append(notice(message, error=not success) | {"id": "notice-below"})
+        body.append(notice(message, error=not success, element_id=NOTICE_BELOW))
     if ask_start and conversation.phase == "preparation":
         wait = texts.get("start.wait") if keywords else texts.get("start.wait_ready")
         body.append(text(wait, isSubtle=True))
