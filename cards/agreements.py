@@ -12,12 +12,11 @@ start.
 from __future__ import annotations
 
 from cards import verbs
-from cards.budget import CARD_BUDGET, size
-from cards.common import Card, Element, card, execute, heading, notice, text
+from cards.common import Card, Element, card, execute, heading, notice
 from cards.copies import live_data
 from cards.fields import agreement_facts
 from cards.live import agreement_item
-from cards.paging import page
+from cards.paging import paged
 from cards.texts import Texts
 from dialogs.concept import Concept
 from dialogs.conversation import Agreement, Conversation
@@ -43,34 +42,19 @@ def agreements_card(
     body: list[Element] = [notice(message)] if message else []
     body.append(heading(texts.get("agreements.title", count=count)))
     back = execute(texts.get("agreements.back"), verbs.LIVE_REFRESH, data)
-    # Measured with the longest range line and both page buttons, before the agreements go in.
-    widest = [
-        text(texts.get("agreements.range", first=count, last=count, count=count)),
-        _goto(texts.get("agreements.previous"), data, count),
-        _goto(texts.get("agreements.next"), data, count),
-    ]
-    budget = CARD_BUDGET - size(card([*body, *widest], [back]))
-    part = page(
-        count,
-        start,
-        lambda i: agreement_item(conversation.agreements[i], texts, data, active, facts_of),
-        most=PART_SIZE,
-        budget=budget,
+    return card(
+        *paged(
+            body,
+            back,
+            texts,
+            count=count,
+            start=start,
+            item=lambda i: agreement_item(
+                conversation.agreements[i], texts, data, active, facts_of
+            ),
+            verb=verbs.AGREEMENTS_SHOW,
+            data=data,
+            empty=texts.get("live.no_agreements"),
+            most=PART_SIZE,
+        )
     )
-    if part.items:
-        first, last = part.first + 1, part.first + len(part.items)
-        body.append(text(texts.get("agreements.range", first=first, last=last, count=count)))
-        body += part.items
-    else:
-        body.append(text(texts.get("live.no_agreements"), isSubtle=True))
-    actions = []
-    if part.previous is not None:
-        actions.append(_goto(texts.get("agreements.previous"), data, part.previous))
-    if part.next is not None:
-        actions.append(_goto(texts.get("agreements.next"), data, part.next))
-    actions.append(back)
-    return card(body, actions)
-
-
-def _goto(title: str, data: dict, start: int) -> Element:
-    return execute(title, verbs.AGREEMENTS_SHOW, {**data, verbs.DATA_FROM: start})

@@ -7,6 +7,11 @@ their measured size would take them over ``budget`` bytes, and always at least o
 "Næste side" always moves on. It says where the next part starts and where the part before does:
 the parts are cut from the first item on, as "Næste side" cuts them, so "Forrige side" then
 "Næste side" lands where one started. Items are made by ``item(index)`` only when measured.
+
+``paged(head, back, texts, …)`` is the body and actions of such a card: ``head``, then "Aftale
+x–y af n" and the part; "Forrige side" / "Næste side" (``verb`` with ``from``) and ``back``. The
+part gets the room the rest of the card leaves under ``CARD_BUDGET``, measured with the widest
+range line and both page buttons.
 """
 
 from __future__ import annotations
@@ -14,8 +19,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cards.budget import fitting
-from cards.common import Element
+from cards import verbs
+from cards.budget import CARD_BUDGET, fitting, size
+from cards.common import Element, card, execute, text
+from cards.texts import Texts
 
 
 @dataclass(frozen=True)
@@ -42,3 +49,41 @@ def page(count: int, start: int, item: Callable[[int], Element], *, most: int, b
     items = part(start)
     after = start + len(items)
     return Page(items, start, previous, after if after < count else None)
+
+
+def paged(
+    head: list[Element],
+    back: Element,
+    texts: Texts,
+    *,
+    count: int,
+    start: int,
+    item: Callable[[int], Element],
+    verb: str,
+    data: dict,
+    empty: str,
+    most: int,
+) -> tuple[list[Element], list[Element]]:
+    def goto(title_key: str, at: int) -> Element:
+        return execute(texts.get(title_key), verb, {**data, verbs.DATA_FROM: at})
+
+    widest = [
+        text(texts.get("agreements.range", first=count, last=count, count=count)),
+        goto("agreements.previous", count),
+        goto("agreements.next", count),
+    ]
+    budget = CARD_BUDGET - size(card([*head, *widest], [back]))
+    part = page(count, start, item, most=most, budget=budget)
+    body = list(head)
+    if part.items:
+        first, last = part.first + 1, part.first + len(part.items)
+        body.append(text(texts.get("agreements.range", first=first, last=last, count=count)))
+        body += part.items
+    else:
+        body.append(text(empty, isSubtle=True))
+    actions = []
+    if part.previous is not None:
+        actions.append(goto("agreements.previous", part.previous))
+    if part.next is not None:
+        actions.append(goto("agreements.next", part.next))
+    return body, [*actions, back]

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from cards import verbs
-from cards.budget import CARD_BUDGET, fitting, size
+from cards.budget import fitting, size
 from cards.common import (
     Card,
     Element,
@@ -29,7 +29,7 @@ from cards.common import (
     text,
 )
 from cards.fields import title
-from cards.paging import page
+from cards.paging import paged
 from cards.texts import Texts
 from dialogs.concept import FOLLOW_UP, RESPONSIBLE, WHAT, Concept
 from dialogs.conversation import Agreement, Conversation, PreviousPlan
@@ -82,33 +82,21 @@ def previous_card(
         back = execute(texts.get("previous.back_prep"), verbs.PREP_SHOW, data)
     else:
         back = execute(texts.get("agreements.back"), verbs.LIVE_REFRESH, data)
-    widest = [
-        text(texts.get("agreements.range", first=count, last=count, count=count)),
-        _goto(texts.get("agreements.previous"), data, count),
-        _goto(texts.get("agreements.next"), data, count),
-    ]
-    budget = CARD_BUDGET - size(card([*body, *widest], [back]))
     done = _done(previous) if previous else set()
-    part = page(
-        count,
-        start,
-        lambda i: _item(concept, agreements[i], agreements[i].id in done, texts),
-        most=PART_SIZE,
-        budget=budget,
+    return card(
+        *paged(
+            body,
+            back,
+            texts,
+            count=count,
+            start=start,
+            item=lambda i: _item(concept, agreements[i], agreements[i].id in done, texts),
+            verb=verbs.PREVIOUS_SHOW,
+            data=data,
+            empty=texts.get("previous.none"),
+            most=PART_SIZE,
+        )
     )
-    if part.items:
-        first, last = part.first + 1, part.first + len(part.items)
-        body.append(text(texts.get("agreements.range", first=first, last=last, count=count)))
-        body += part.items
-    else:
-        body.append(text(texts.get("previous.none"), isSubtle=True))
-    actions = []
-    if part.previous is not None:
-        actions.append(_goto(texts.get("agreements.previous"), data, part.previous))
-    if part.next is not None:
-        actions.append(_goto(texts.get("agreements.next"), data, part.next))
-    actions.append(back)
-    return card(body, actions)
 
 
 def _intro(previous: PreviousPlan, texts: Texts, *, card: bool = False) -> Element:
@@ -149,7 +137,3 @@ def _item(concept: Concept, agreement: Agreement, done: bool, texts: Texts) -> E
     status = texts.get("previous.done" if done else "previous.open")
     pairs.append((texts.get("previous.status"), status))
     return {"type": "Container", "style": "emphasis", "spacing": "Small", "items": [facts(pairs)]}
-
-
-def _goto(title: str, data: dict, start: int) -> Element:
-    return execute(title, verbs.PREVIOUS_SHOW, {**data, verbs.DATA_FROM: start})
