@@ -18,6 +18,7 @@ from datetime import date
 from cards import verbs
 from cards.common import Card, Element, card, execute, heading, notice, plain, safe_date, text
 from cards.follow_up import due_input
+from cards.paging import step_buttons
 from cards.texts import Texts
 
 PART = 8
@@ -123,10 +124,7 @@ def my_agreements_card(
                 isSubtle=True,
             )
         )
-        if start > 0:
-            back = {verbs.DATA_FROM: max(start - PART, 0)}
-            actions.append(execute(texts.get("agreements.previous"), verbs.MY_AGREEMENTS, back))
-        if last < count:
-            forward = {verbs.DATA_FROM: last}
-            actions.append(execute(texts.get("agreements.next"), verbs.MY_AGREEMENTS, forward))
+        actions += step_buttons(
+            texts, verbs.MY_AGREEMENTS, start=start, last=last, count=count, most=PART
+        )
     return card(body, actions)

@@ -17,6 +17,7 @@ from datetime import date
 
 from cards import verbs
 from cards.common import Card, Element, card, execute, heading, notice, safe_date, subheading, text
+from cards.paging import step_buttons
 from cards.people import short
 from cards.texts import Texts
 from dialogs.round import Missing
@@ -119,15 +120,9 @@ def my_conversations_card(
         body.append(
             text(texts.get("mine.range", first=start + 1, last=last, count=count), isSubtle=True)
         )
-        if start > 0:
-            back = {verbs.DATA_FROM: max(start - PART, 0)}
-            actions.append(execute(texts.get("agreements.previous"), verbs.MY_CONVERSATIONS, back))
-        if last < count:
-            actions.append(
-                execute(
-                    texts.get("agreements.next"), verbs.MY_CONVERSATIONS, {verbs.DATA_FROM: last}
-                )
-            )
+        actions += step_buttons(
+            texts, verbs.MY_CONVERSATIONS, start=start, last=last, count=count, most=PART
+        )
     if missing is not None and start == 0:
         body += _missing(missing, texts, year)
     return card(body, actions)

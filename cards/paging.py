@@ -11,7 +11,7 @@ the parts are cut from the first item on, as "Næste side" cuts them, so "Forrig
 ``paged(head, back, texts, …)`` is the body and actions of such a card: ``head``, then "Aftale
 x–y af n" and the part; "Forrige side" / "Næste side" (``verb`` with ``from``) and ``back``. The
 part gets the room the rest of the card leaves under ``CARD_BUDGET``, measured with the widest
-range line and both page buttons.
+range line and both page buttons. ``step_buttons`` are the page buttons of a list cut into equal parts.
 """
 
 from __future__ import annotations
@@ -87,3 +87,17 @@ def paged(
     if part.next is not None:
         actions.append(goto("agreements.next", part.next))
     return body, [*actions, back]
+
+
+def step_buttons(
+    texts: Texts, verb: str, *, start: int, last: int, count: int, most: int
+) -> list[Element]:
+    """For lists cut into parts of ``most``: "Forrige side" (the part before ``start``) and
+    "Næste side" (from ``last``, the end of the part shown), where there is one."""
+    buttons = []
+    if start > 0:
+        back = {verbs.DATA_FROM: max(start - most, 0)}
+        buttons.append(execute(texts.get("agreements.previous"), verb, back))
+    if last < count:
+        buttons.append(execute(texts.get("agreements.next"), verb, {verbs.DATA_FROM: last}))
+    return buttons
