@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cards.texts import Texts
 
 Card = dict[str, Any]
 Element = dict[str, Any]
@@ -34,6 +38,17 @@ _ORDINAL = re.compile(r"^(\d+)\. ")
 def safe_date(value: str) -> str:
     """``15. december 2026`` would render as a numbered list item in a card: escape the dot."""
     return _ORDINAL.sub(r"\1\\. ", value)
+
+
+def written_date(texts: Texts, day: str) -> str:
+    """An ISO date (``2027-01-15``) written out in the person's language, safe for a card;
+    ``ValueError`` for text that is not one."""
+    return safe_date(texts.date(date.fromisoformat(day)))
+
+
+def cut(value: str, limit: int) -> str:
+    """``value`` cut to ``limit`` characters with "…" at the end when longer (not escaped)."""
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
 
 
 def card(body: list[Element], actions: list[Element] | None = None, **extra: Any) -> Card:

@@ -12,9 +12,7 @@ from the concept (``dialogs.agreements``).
 
 from __future__ import annotations
 
-from datetime import date
-
-from cards.common import Element, facts, plain, safe_date
+from cards.common import Element, facts, plain, written_date
 from cards.people import short
 from cards.texts import Texts
 from dialogs.agreements import filled, in_form
@@ -38,7 +36,7 @@ def written(spec: AgreementField, value: str, texts: Texts) -> str:
     """A field's value as a card shows it: a date written out, text escaped."""
     if spec.input == "date":
         try:
-            return safe_date(texts.date(date.fromisoformat(value)))
+            return written_date(texts, value)
         except ValueError:
             return plain(value)
     return plain(value)

@@ -24,6 +24,7 @@ from cards.common import (
     Card,
     Element,
     card,
+    cut,
     execute,
     facts,
     heading,
@@ -50,8 +51,7 @@ def shown_count(count: Count, texts: Texts, threshold: int) -> str:
 def _workplace(name: str, texts: Texts) -> str:
     if not name.strip():
         return texts.get("figures.no_workplace")
-    cut = name if len(name) <= WORKPLACE_SHOWN else name[: WORKPLACE_SHOWN - 1].rstrip() + "…"
-    return plain(cut)
+    return plain(cut(name, WORKPLACE_SHOWN))
 
 
 def figures_card(

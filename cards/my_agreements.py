@@ -16,7 +16,18 @@ from dataclasses import dataclass
 from datetime import date
 
 from cards import verbs
-from cards.common import Card, Element, card, execute, heading, notice, plain, safe_date, text
+from cards.common import (
+    Card,
+    Element,
+    card,
+    cut,
+    execute,
+    heading,
+    notice,
+    plain,
+    text,
+    written_date,
+)
 from cards.follow_up import due_input
 from cards.paging import step_buttons
 from cards.texts import Texts
@@ -38,22 +49,18 @@ class AgreementLine:
     done: bool
 
 
-def _day(texts: Texts, day: str) -> str:
-    return safe_date(texts.date(date.fromisoformat(day)))
-
-
 def _status(line: AgreementLine, texts: Texts, today: date) -> str:
     if line.done:
         return texts.get("my_agreements.done")
     if not line.due:
         return texts.get("my_agreements.no_date")
     key = "my_agreements.overdue" if line.due < today.isoformat() else "my_agreements.due"
-    return texts.get(key, date=_day(texts, line.due))
+    return texts.get(key, date=written_date(texts, line.due))
 
 
 def _item(line: AgreementLine, number: int, start: int, texts: Texts, today: date) -> Element:
-    what = line.what if len(line.what) <= WHAT else line.what[: WHAT - 1].rstrip() + "…"
-    origin = texts.get("my_agreements.from", kind=line.kind, date=_day(texts, line.day))
+    what = cut(line.what, WHAT)
+    origin = texts.get("my_agreements.from", kind=line.kind, date=written_date(texts, line.day))
     items: list[Element] = [
         text(plain(what), weight="Bolder"),
         text(f"{origin} · {_status(line, texts, today)}", isSubtle=True, spacing="None"),

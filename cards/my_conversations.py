@@ -13,10 +13,19 @@ small at any count.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 
 from cards import verbs
-from cards.common import Card, Element, card, execute, heading, notice, safe_date, subheading, text
+from cards.common import (
+    Card,
+    Element,
+    card,
+    execute,
+    heading,
+    notice,
+    subheading,
+    text,
+    written_date,
+)
 from cards.paging import step_buttons
 from cards.people import short
 from cards.texts import Texts
@@ -25,10 +34,6 @@ from dialogs.summary import CLOSED, PersonEntry, year_of
 
 PART = 12
 MISSING_SHOWN = 30
-
-
-def _day(texts: Texts, day: str) -> str:
-    return safe_date(texts.date(date.fromisoformat(day)))
 
 
 def _name(name: str, texts: Texts) -> str:
@@ -40,7 +45,7 @@ def _line(entry: PersonEntry, texts: Texts) -> str:
         people = texts.get("mine.people", count=entry.people)
     else:
         people = ", ".join(_name(o.name, texts) for o in entry.others[:2])
-    parts = [f"**{entry.kind}**", _day(texts, entry.day), people]
+    parts = [f"**{entry.kind}**", written_date(texts, entry.day), people]
     if entry.role == "co_facilitator":
         parts.append(texts.get("mine.cofacilitator"))
     return " · ".join(parts)
@@ -49,7 +54,7 @@ def _line(entry: PersonEntry, texts: Texts) -> str:
 def _item(entry: PersonEntry, texts: Texts) -> Element:
     items: list[Element] = [text(_line(entry, texts))]
     if entry.next_follow_up:
-        follow_up = texts.get("mine.next_follow_up", date=_day(texts, entry.next_follow_up))
+        follow_up = texts.get("mine.next_follow_up", date=written_date(texts, entry.next_follow_up))
         items.append(text(follow_up, isSubtle=True, spacing="None"))
     verb = verbs.PLAN_LINK if entry.state in CLOSED else verbs.PREP_STATUS
     opens = execute(texts.get("mine.open"), verb, {verbs.DATA_CONVERSATION: entry.conversation_id})
@@ -63,9 +68,9 @@ def _missing(missing: Sequence[Missing], texts: Texts, year: int) -> list[Elemen
         return [*body, text(texts.get("mine.missing_none", year=year, last=year - 1))]
     body.append(text(texts.get("mine.missing_intro", year=year, last=year - 1)))
     for person in missing[:MISSING_SHOWN]:
-        last = _day(texts, person.last)
+        last = written_date(texts, person.last)
         if person.planned:
-            planned = _day(texts, person.planned)
+            planned = written_date(texts, person.planned)
             line = texts.get(
                 "mine.missing_planned", name=_name(person.name, texts), date=last, planned=planned
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from cards.common import plain, safe_date
+from cards.common import cut, plain, safe_date
 from cards.texts import Texts
 from dialogs.concept import Perspective
 from dialogs.conversation import Conversation
@@ -31,7 +31,7 @@ MANY_PEOPLE = 12
 
 def short(name: str) -> str:
     """A name as cards show it: escaped, and cut at 40 characters (the plan has it in full)."""
-    return plain(name if len(name) <= SHORT_NAME else name[: SHORT_NAME - 1].rstrip() + "…")
+    return plain(cut(name, SHORT_NAME))
 
 
 def names(conversation: Conversation, texts: Texts | None = None) -> str:

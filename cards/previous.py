@@ -11,7 +11,7 @@ in preparation, the live card after). The bot shows the paged card to current pa
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from cards import verbs
 from cards.budget import fitting, size
@@ -24,9 +24,9 @@ from cards.common import (
     heading,
     notice,
     plain,
-    safe_date,
     subheading,
     text,
+    written_date,
 )
 from cards.fields import title
 from cards.paging import paged
@@ -132,7 +132,7 @@ def _item(concept: Concept, agreement: Agreement, done: bool, texts: Texts) -> E
     if agreement.responsible:
         pairs.append((title(concept, RESPONSIBLE, texts), plain(agreement.responsible)))
     if agreement.follow_up:
-        follow_up = safe_date(texts.date(date.fromisoformat(agreement.follow_up)))
+        follow_up = written_date(texts, agreement.follow_up)
         pairs.append((title(concept, FOLLOW_UP, texts), follow_up))
     status = texts.get("previous.done" if done else "previous.open")
     pairs.append((texts.get("previous.status"), status))

@@ -22,9 +22,11 @@ from bot.figures import Figures
 from bot.identity import ChatRef
 from bot.limits import SetupBudget
 from bot.outbox import Outbox
+from bot.payload import int_field
 from bot.plan_delivery import PlanDelivery
 from bot.teams import Teams
 from bot.year_index import YearIndex
+from cards import verbs
 from cards.common import Card
 from cards.texts import Texts
 from dialogs.concept import Concept
@@ -43,6 +45,11 @@ class Press:
     data: dict[str, Any]
     message_id: str = ""  # the message whose card was pressed (to edit it for everyone)
     bot_name: str = "Samtaleguide"  # the bot's name as this chat shows it
+
+    @property
+    def start(self) -> int:
+        """Where a paged card is to start (``from`` in the data, 0-based; 0 when absent)."""
+        return max(int_field(self.data, verbs.DATA_FROM, default=0) or 0, 0)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.flows.context import Context, Press
 from bot.flows.year import agreements_view
-from bot.payload import id_field, int_field, text_field
+from bot.payload import id_field, text_field
 from cards import verbs
 from cards.common import Card
 from cards.errors import message_card, refusal_message
@@ -45,17 +45,13 @@ async def _apply(ctx: Context, press: Press, done: bool) -> Card:
     message = press.texts.get("followup.is_done" if done else "followup.moved")
     if _in_my_agreements(press):
         return await agreements_view(
-            ctx, press, start=_start(press), fresh=changed.conversation, message=message
+            ctx, press, start=press.start, fresh=changed.conversation, message=message
         )
     return _card(ctx, changed.conversation, agreement_id, press, message)
 
 
 def _in_my_agreements(press: Press) -> bool:
     return press.data.get(verbs.DATA_VIEW) == verbs.MY_AGREEMENTS and not press.chat.is_group
-
-
-def _start(press: Press) -> int:
-    return max(int_field(press.data, verbs.DATA_FROM, default=0) or 0, 0)
 
 
 def _card(
@@ -91,7 +87,7 @@ async def refused(
     agreement_id = press.data.get(verbs.DATA_AGREEMENT)
     if _in_my_agreements(press):
         return await agreements_view(
-            ctx, press, start=_start(press), fresh=latest, message=message, success=False
+            ctx, press, start=press.start, fresh=latest, message=message, success=False
         )
     if latest is None or not isinstance(agreement_id, str):
         return message_card(message)

@@ -288,8 +288,7 @@ async def show_agreements(ctx: Context, press: Press) -> Card:
     member(conversation, resolve_actor(conversation, press.person))
     if _outdated(conversation, press):
         return stale_copy_card(conversation, press.texts)
-    start = int_field(press.data, verbs.DATA_FROM, default=0) or 0
-    return agreements_card(conversation, ctx.concept, press.texts, start=start)
+    return agreements_card(conversation, ctx.concept, press.texts, start=press.start)
 
 
 async def refresh(ctx: Context, press: Press) -> Card:

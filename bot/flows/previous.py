@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bot.conversations import resolve_actor
 from bot.flows.context import Context, Press
-from bot.payload import id_field, int_field
+from bot.payload import id_field
 from cards import verbs
 from cards.common import Card
 from cards.previous import previous_card
@@ -17,5 +17,4 @@ async def show(ctx: Context, press: Press) -> Card:
     """``previous.show``: the last plan's agreements from ``from`` (0-based)."""
     conversation = await ctx.conversations.get(id_field(press.data, verbs.DATA_CONVERSATION))
     member(conversation, resolve_actor(conversation, press.person))
-    start = int_field(press.data, verbs.DATA_FROM, default=0) or 0
-    return previous_card(conversation, ctx.concept, press.texts, start=start)
+    return previous_card(conversation, ctx.concept, press.texts, start=press.start)

@@ -34,11 +34,6 @@ from dialogs.conversation import Conversation
 from dialogs.round import current, led, missing_this_year, my_agreements
 from dialogs.summary import HELD, PersonEntry, identity, person_entries, summarize, year_of
 
-
-def _start(press: Press) -> int:
-    return max(int_field(press.data, verbs.DATA_FROM, default=0) or 0, 0)
-
-
 # --- Mine samtaler ----------------------------------------------------------------------------
 
 
@@ -57,7 +52,7 @@ async def my_conversations(ctx: Context, press: Press) -> Card:
     """``my.conversations`` (the help card's "Mine samtaler", and its parts)."""
     if press.chat.is_group:
         return message_card(press.texts.get("mine.personal_only"))
-    return await conversations_card(ctx, press, _start(press))
+    return await conversations_card(ctx, press, press.start)
 
 
 async def my_conversations_command(ctx: Context, press: Press, _: str) -> Card | str:
@@ -141,7 +136,7 @@ async def my_agreements_press(ctx: Context, press: Press) -> Card:
     """``my.agreements`` (the help card's "Mine aftaler", and its parts)."""
     if press.chat.is_group:
         return message_card(press.texts.get("mine.personal_only"))
-    return await agreements_view(ctx, press, start=_start(press))
+    return await agreements_view(ctx, press, start=press.start)
 
 
 async def my_agreements_command(ctx: Context, press: Press, _: str) -> Card | str:
