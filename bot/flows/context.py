@@ -16,19 +16,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.conversations import Conversations
+from bot.conversations import Conversations, resolve_actor
 from bot.deliveries import Deliveries
 from bot.figures import Figures
 from bot.identity import ChatRef
 from bot.limits import SetupBudget
 from bot.outbox import Outbox
-from bot.payload import int_field
+from bot.payload import id_field, int_field
 from bot.plan_delivery import PlanDelivery
 from bot.teams import Teams
 from bot.year_index import YearIndex
 from cards import verbs
 from cards.common import Card
 from cards.texts import Texts
+from dialogs.access import member
 from dialogs.concept import Concept
 from dialogs.conversation import Conversation, Person
 from dialogs.errors import DomainError
@@ -75,3 +76,13 @@ Command = Callable[[Context, Press, str], Awaitable[Card | list[Card] | str | No
 class Route:
     run: Flow
     refused: RefusalView | None = None
+
+
+async def read_as_member(ctx: Context, press: Press) -> tuple[Conversation, str]:
+    """The conversation the press names (``conversation`` in its data) and the presser's
+    participant id on it; refused (``dialogs.access.member``) for anyone who does not take part
+    in it now, so nobody else reads its content."""
+    conversation = await ctx.conversations.get(id_field(press.data, verbs.DATA_CONVERSATION))
+    actor = resolve_actor(conversation, press.person)
+    member(conversation, actor)
+    return conversation, actor

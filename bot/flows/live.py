@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.conversations import Refused, resolve_actor
 from bot.flows.chats import home_audience
-from bot.flows.context import Context, Press, Route
+from bot.flows.context import Context, Press, Route, read_as_member
 from bot.payload import BadPayload, bool_field, id_field, int_field, text_field
 from cards import verbs
 from cards.agreements import agreements_card
@@ -271,9 +271,7 @@ def _outdated(conversation: Conversation, press: Press) -> bool:
 
 async def open_agreement(ctx: Context, press: Press) -> Card:
     """``agreement.open``: the presser's own view with that agreement's edit form open."""
-    conversation = await ctx.conversations.get(id_field(press.data, verbs.DATA_CONVERSATION))
-    actor = resolve_actor(conversation, press.person)
-    member(conversation, actor)
+    conversation, actor = await read_as_member(ctx, press)
     if _outdated(conversation, press):
         return stale_copy_card(conversation, press.texts)
     agreement_id = id_field(press.data, verbs.DATA_AGREEMENT)
@@ -284,8 +282,7 @@ async def open_agreement(ctx: Context, press: Press) -> Card:
 
 async def show_agreements(ctx: Context, press: Press) -> Card:
     """``agreements.show``: every agreement, a part at a time (participants only)."""
-    conversation = await ctx.conversations.get(id_field(press.data, verbs.DATA_CONVERSATION))
-    member(conversation, resolve_actor(conversation, press.person))
+    conversation, _ = await read_as_member(ctx, press)
     if _outdated(conversation, press):
         return stale_copy_card(conversation, press.texts)
     return agreements_card(conversation, ctx.concept, press.texts, start=press.start)

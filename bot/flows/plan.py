@@ -11,7 +11,7 @@ they still have.
 from __future__ import annotations
 
 from bot.conversations import resolve_actor
-from bot.flows.context import Context, Press
+from bot.flows.context import Context, Press, read_as_member
 from bot.payload import BadPayload, id_field, int_field, text_field
 from cards import verbs
 from cards.common import Card
@@ -19,7 +19,7 @@ from cards.errors import message_card, refusal_message
 from cards.people import short
 from cards.plan import COMMENT_INPUT, plan_links_card
 from dialogs import events as ev
-from dialogs.access import facilitator, member
+from dialogs.access import facilitator
 from dialogs.conversation import Conversation
 from dialogs.errors import DomainError, WrongPhase
 
@@ -62,9 +62,7 @@ async def _card(
 
 async def link(ctx: Context, press: Press) -> Card:
     """``plan.link``: new short-lived links to the newest plan, in a personal chat only."""
-    conversation = await ctx.conversations.get(id_field(press.data, verbs.DATA_CONVERSATION))
-    actor = resolve_actor(conversation, press.person)
-    member(conversation, actor)
+    conversation, actor = await read_as_member(ctx, press)
     if press.chat.is_group:
         return message_card(press.texts.get("plan.personal_only"))
     return await _card(ctx, press, conversation, actor)

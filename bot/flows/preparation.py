@@ -4,7 +4,7 @@ showing the preparation card again, the status card, reminders and sharing."""
 from __future__ import annotations
 
 from bot.conversations import resolve_actor
-from bot.flows.context import Context, Press
+from bot.flows.context import Context, Press, read_as_member
 from bot.payload import choices_field, id_field, text_field, toggles_field
 from cards import verbs
 from cards.common import Card
@@ -87,9 +87,7 @@ async def edit(ctx: Context, press: Press) -> Card:
     """``prep.edit`` ("Ret" on the summary): the presser's own form again, filled in with their
     keywords and notes; in their 1:1 chat only, and only while the conversation is in
     preparation (afterwards the locked card, with the refusal)."""
-    conversation = await ctx.conversations.get(_conversation_id(press))
-    actor = resolve_actor(conversation, press.person)
-    member(conversation, actor)
+    conversation, actor = await read_as_member(ctx, press)
     texts = press.texts
     if press.chat.is_group:
         return message_card(texts.get("prep.personal_only"))
@@ -107,9 +105,7 @@ async def edit(ctx: Context, press: Press) -> Card:
 async def show(ctx: Context, press: Press) -> Card:
     """``prep.show`` ("Tilbage til forberedelsen" on the last plan's agreements): the presser's
     own preparation card as it is now, in their 1:1 chat only (where it belongs)."""
-    conversation = await ctx.conversations.get(_conversation_id(press))
-    actor = resolve_actor(conversation, press.person)
-    member(conversation, actor)
+    conversation, actor = await read_as_member(ctx, press)
     if press.chat.is_group:
         return message_card(press.texts.get("prep.own_chat"))
     return preparation_card(conversation, ctx.concept, press.texts, actor)
@@ -144,8 +140,7 @@ async def share(ctx: Context, press: Press) -> Card:
 
 async def show_status(ctx: Context, press: Press) -> Card:
     """``prep.status``: the fresh status card, for participants of the conversation."""
-    conversation = await ctx.conversations.get(_conversation_id(press))
-    member(conversation, resolve_actor(conversation, press.person))
+    conversation, _ = await read_as_member(ctx, press)
     return await _status(ctx, press, conversation)
 
 
