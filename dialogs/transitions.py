@@ -326,7 +326,7 @@ def _choose_keywords(
         raise InvalidKeywords("unknown keyword", reason="unknown", keyword=unknown[0])
     notes = {}
     for pid, text in e.notes.items():
-        _perspective(concept, pid)
+        _perspective(concept, pid, c.kind)  # a note goes under a perspective this kind has
         if cleaned := clean(text, "prep_note", multiline=True):
             notes[pid] = cleaned
     ordered = tuple(k for k in concept.keywords if k in chosen)
@@ -584,7 +584,7 @@ def _remove_agreement(c: Conversation, e: ev.RemoveAgreement, _: Concept, __: da
 
 
 def _future_date(value: str, field: str, now: datetime) -> str:
-    text = clean(value, "when", limit=40)
+    text = clean(value, field, limit=40)
     if not text:
         return ""
     try:

@@ -140,6 +140,7 @@ def test_gentoftes_development_goal_holds_how_core_task_use_and_horizon(gentofte
         ({"horizon": "x" * 101}, "horizon", "too_long", "Tidshorisont"),
         ({"follow_up": "snart"}, "follow_up", "format", "Opfølgning"),
         ({"follow_up": "2020-01-01"}, "follow_up", "past", "Opfølgning"),
+        ({"follow_up": "2027-01-01" + " " * 40 + "x"}, "follow_up", "too_long", "Opfølgning"),
     ],
 )
 def test_a_refused_field_is_named_by_the_concepts_label(
@@ -300,6 +301,10 @@ def test_without_keywords_being_prepared_is_saying_so(gentofte: Concept) -> None
     assert conv.everyone_prepared and conv.keywords_shared_at is None
     with pytest.raises(InvalidKeywords):
         apply(conv, ev.ChooseKeywords(EMPLOYEE.user_id, ("Motivation",)), gentofte, NOW)
+    # A note under a perspective only a GRUS has (a tampered card) is refused, not kept unseen.
+    group_only = {"gruppen": "Skjult note"}
+    with pytest.raises(InvalidField):
+        apply(conv, ev.ChooseKeywords(EMPLOYEE.user_id, (), group_only), gentofte, NOW)
     started = run(conv, ev.StartLive(LEADER.user_id), gentofte)
     assert started.phase == "live"
 
