@@ -49,6 +49,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PRESS_BUDGET = 3.5  # seconds from a press's arrival until it is answered, if nothing is saving
 COMMIT_GRACE = 1.0  # seconds more once its change is being saved (so at most 4.5 s in all)
 TURN_BUDGET = 20.0  # seconds for any other activity (a message, a roster change)
+LOGGED_NAME = 64  # characters of a client-chosen name kept in the log
 LATE = {
     State.OPEN: ("error.too_late", "error.retry"),
     State.WRITING: ("error.too_late_unknown", "error.retry"),
@@ -112,7 +113,7 @@ def messages_endpoint(
             state = deadline.state if deadline is not None else State.OPEN
             log.warning(
                 "activity ran out of time",
-                extra={"activity_type": activity.type, "state": state.value},
+                extra={"activity_type": _logged(activity.type), "state": state.value},
             )
             if not invoke:
                 return web.Response(status=202)
@@ -153,8 +154,8 @@ def messages_endpoint(
         log.info(
             "activity handled",
             extra={
-                "activity_type": activity.type,
-                "invoke": activity.name if activity.type == "invoke" else None,
+                "activity_type": _logged(activity.type),
+                "invoke": _logged(activity.name) if activity.type == "invoke" else None,
                 "status": status,
                 "ms": round((time.perf_counter() - started) * 1000, 1),
             },
@@ -164,3 +165,9 @@ def messages_endpoint(
         return web.Response(status=202)
 
     return messages
+
+
+def _logged(value: str | None) -> str | None:
+    """A client-chosen name (activity type, invoke name) as the log keeps it: cut short, so a
+    huge one cannot fill the log."""
+    return value[:LOGGED_NAME] if value else value
