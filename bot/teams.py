@@ -306,8 +306,8 @@ class Teams:
         )
 
     async def members(self, chat: ChatRef) -> list[Person]:
-        """Everyone in the chat, page by page until Teams gives no continuation token (at most
-        ``ROSTER_LIMIT``)."""
+        """Everyone in the chat, page by page until Teams gives no continuation token; no page
+        is asked for once ``ROSTER_LIMIT`` people are read (so at most one page more)."""
         people: list[Person] = []
         token: str | None = None
         while len(people) < ROSTER_LIMIT:
