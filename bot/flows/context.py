@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.conversations import Conversations, resolve_actor
+from bot.conversations import Changed, Conversations, resolve_actor
 from bot.deliveries import Deliveries
 from bot.figures import Figures
 from bot.identity import ChatRef
@@ -33,6 +33,7 @@ from dialogs.access import member
 from dialogs.concept import Concept
 from dialogs.conversation import Conversation, Person
 from dialogs.errors import DomainError
+from dialogs.events import Event
 
 
 @dataclass(frozen=True)
@@ -86,3 +87,13 @@ async def read_as_member(ctx: Context, press: Press) -> tuple[Conversation, str]
     actor = resolve_actor(conversation, press.person)
     member(conversation, actor)
     return conversation, actor
+
+
+async def apply_press(
+    ctx: Context, press: Press, conversation_id: str, make_event: Callable[[str], Event]
+) -> Changed:
+    """The press's event (``make_event(actor)``) applied to the conversation through the one
+    change path, and its effects carried out after the turn has answered."""
+    changed = await ctx.conversations.change(conversation_id, press.person, make_event, ctx.clock())
+    ctx.outbox.after(changed.conversation, changed.effects, press.texts)
+    return changed

@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.conversations import Refused, resolve_actor
 from bot.flows.chats import home_audience
-from bot.flows.context import Context, Press, Route, read_as_member
+from bot.flows.context import Context, Press, Route, apply_press, read_as_member
 from bot.payload import BadPayload, bool_field, id_field, int_field, text_field
 from cards import verbs
 from cards.agreements import agreements_card
@@ -65,8 +65,7 @@ class LivePress:
             built = replace(self.build(actor, press.data, press.request_id), copy=copy)
             return replace(built, audience=audience) if isinstance(built, ev.Finish) else built
 
-        changed = await ctx.conversations.change(conversation_id, press.person, event, ctx.clock())
-        ctx.outbox.after(changed.conversation, changed.effects, press.texts)
+        changed = await apply_press(ctx, press, conversation_id, event)
         message = press.texts.get(self.done) if self.done else None
         return live_card(
             changed.conversation,
@@ -215,15 +214,14 @@ async def start(ctx: Context, press: Press) -> Card:
             return live_card(conversation, ctx.concept, press.texts, viewer=actor)
     audience = await home_audience(ctx, conversation_id, conversation.kind)
     force = bool_field(press.data, verbs.DATA_FORCE)
-    changed = await ctx.conversations.change(
+    changed = await apply_press(
+        ctx,
+        press,
         conversation_id,
-        press.person,
         lambda actor: ev.StartLive(
             actor, force=force, audience=audience, request_id=press.request_id
         ),
-        ctx.clock(),
     )
-    ctx.outbox.after(changed.conversation, changed.effects, press.texts)
     message = press.texts.get("live.shown_again" if again else "live.started")
     return status_card(changed.conversation, ctx.concept, press.texts, message=message)
 

@@ -11,7 +11,7 @@ they still have.
 from __future__ import annotations
 
 from bot.conversations import resolve_actor
-from bot.flows.context import Context, Press, read_as_member
+from bot.flows.context import Context, Press, apply_press, read_as_member
 from bot.payload import BadPayload, id_field, int_field, text_field
 from cards import verbs
 from cards.common import Card
@@ -81,13 +81,12 @@ async def approve(ctx: Context, press: Press) -> Card:
     version = _version(press)
     if press.chat.is_group:
         return message_card(press.texts.get("plan.personal_only"))
-    changed = await ctx.conversations.change(
+    changed = await apply_press(
+        ctx,
+        press,
         conversation_id,
-        press.person,
         lambda actor: ev.ApprovePlan(actor, version=version, request_id=press.request_id),
-        ctx.clock(),
     )
-    ctx.outbox.after(changed.conversation, changed.effects, press.texts)
     thanks = press.texts.get("plan.approved_thanks")
     return await _card(ctx, press, changed.conversation, changed.actor, thanks)
 
@@ -99,15 +98,14 @@ async def comment(ctx: Context, press: Press) -> Card:
     text = text_field(press.data, COMMENT_INPUT)
     if press.chat.is_group:
         return message_card(press.texts.get("plan.personal_only"))
-    changed = await ctx.conversations.change(
+    changed = await apply_press(
+        ctx,
+        press,
         conversation_id,
-        press.person,
         lambda actor: ev.CommentOnPlan(
             actor, version=version, text=text, request_id=press.request_id
         ),
-        ctx.clock(),
     )
-    ctx.outbox.after(changed.conversation, changed.effects, press.texts)
     leader = short(changed.conversation.leader.name)
     sent = press.texts.get("plan.comment_sent", leader=leader)
     return await _card(ctx, press, changed.conversation, changed.actor, sent)

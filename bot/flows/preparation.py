@@ -4,7 +4,7 @@ showing the preparation card again, the status card, reminders and sharing."""
 from __future__ import annotations
 
 from bot.conversations import resolve_actor
-from bot.flows.context import Context, Press, read_as_member
+from bot.flows.context import Context, Press, apply_press, read_as_member
 from bot.payload import choices_field, id_field, text_field, toggles_field
 from cards import verbs
 from cards.common import Card
@@ -51,9 +51,10 @@ async def choose_keywords(ctx: Context, press: Press) -> Card:
         for p in ctx.concept.perspectives
         if (text := text_field(press.data, note_input(p.id)))
     }
-    changed = await ctx.conversations.change(
+    changed = await apply_press(
+        ctx,
+        press,
         _conversation_id(press),
-        press.person,
         lambda actor: ChooseKeywords(
             actor,
             keywords=keywords,
@@ -61,9 +62,7 @@ async def choose_keywords(ctx: Context, press: Press) -> Card:
             name=press.person.name,
             request_id=press.request_id,
         ),
-        ctx.clock(),
     )
-    ctx.outbox.after(changed.conversation, changed.effects, press.texts)
     texts = press.texts
     saved = texts.get("prep.saved") if ctx.concept.uses_keywords else texts.get("prep.saved_ready")
     return preparation_card(
@@ -113,13 +112,12 @@ async def show(ctx: Context, press: Press) -> Card:
 
 async def remind(ctx: Context, press: Press) -> Card:
     """``prep.remind``: the leader reminds everyone who has not chosen yet."""
-    changed = await ctx.conversations.change(
+    changed = await apply_press(
+        ctx,
+        press,
         _conversation_id(press),
-        press.person,
         lambda actor: RemindUnprepared(actor, request_id=press.request_id),
-        ctx.clock(),
     )
-    ctx.outbox.after(changed.conversation, changed.effects, press.texts)
     pending = sum(len(e.user_ids) for e in changed.effects if isinstance(e, SendReminders))
     texts = press.texts
     message = texts.get("status.reminded", count=pending) if pending else texts.get("status.nobody")
@@ -128,13 +126,12 @@ async def remind(ctx: Context, press: Press) -> Card:
 
 async def share(ctx: Context, press: Press) -> Card:
     """``prep.share``: the leader posts everyone's keywords in the chat now."""
-    changed = await ctx.conversations.change(
+    changed = await apply_press(
+        ctx,
+        press,
         _conversation_id(press),
-        press.person,
         lambda actor: ShareKeywords(actor, request_id=press.request_id),
-        ctx.clock(),
     )
-    ctx.outbox.after(changed.conversation, changed.effects, press.texts)
     return await _status(ctx, press, changed.conversation)
 
 
