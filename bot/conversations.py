@@ -167,6 +167,12 @@ class Conversations:
             raise ConversationNotFound("no such conversation")
         return conversation
 
+    async def load_many(self, conversation_ids: list[str]) -> dict[str, Conversation]:
+        """The stored conversations of these ids, by id (a few loads at a time; those that do
+        not exist are left out)."""
+        loaded = await bounded([self.store.load(key(i)) for i in conversation_ids])
+        return {c.id: c for c, _ in loaded if c is not None}
+
     async def change(
         self,
         conversation_id: str,
@@ -308,14 +314,11 @@ class Conversations:
             if e.state in UNDER_WAY and not e.left
         ]
         entries.sort(key=lambda e: (e.created_at, e.conversation_id), reverse=True)
-        loaded = await asyncio.gather(
-            *(self.store.load(key(e.conversation_id)) for e in entries[:limit])
-        )
+        loaded = await self.load_many([e.conversation_id for e in entries[:limit]])
         return [
             c
-            for c, _ in loaded
-            if c is not None
-            and c.phase in ("preparation", "live")
+            for c in loaded.values()
+            if c.phase in ("preparation", "live")
             and any(p.is_person(person) and not p.left for p in c.participants)
         ]
 

@@ -18,9 +18,6 @@ All three are read from the year's index (``bot.year_index``), in the person's o
 
 from __future__ import annotations
 
-import asyncio
-
-from bot.conversations import key as conversation_key
 from bot.conversations import resolve_actor
 from bot.flows.context import Context, Press
 from bot.payload import BadPayload, int_field
@@ -84,8 +81,7 @@ async def agreements_view(
     start = min(start, max(len(listed) - 1, 0))
     part = listed[start : start + PART]
     ids = list(dict.fromkeys(a.conversation_id for a in part))
-    loaded = await asyncio.gather(*(ctx.conversations.store.load(conversation_key(i)) for i in ids))
-    conversations = {c.id: c for c, _ in loaded if c is not None}
+    conversations = await ctx.conversations.load_many(ids)
     if fresh is not None:
         conversations[fresh.id] = fresh
     lines = []
