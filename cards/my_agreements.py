@@ -106,11 +106,13 @@ def my_agreements_card(
     today: date,
     start: int = 0,
     count: int | None = None,
+    end: int | None = None,
     message: str | None = None,
     success: bool = True,
 ) -> Card:
     """``lines``: the part shown, beginning with agreement number ``start`` (0-based) of
-    ``count`` in all (default: just these)."""
+    ``count`` in all (default: just these); ``end``: where the next part begins (default: after
+    these; later when some of the part were left out, so "Næste side" repeats none)."""
     count = len(lines) if count is None else count
     body: list[Element] = []
     if message:
@@ -131,7 +133,8 @@ def my_agreements_card(
                 isSubtle=True,
             )
         )
+        after = last if end is None else max(end, last)
         actions += step_buttons(
-            texts, verbs.MY_AGREEMENTS, start=start, last=last, count=count, most=PART
+            texts, verbs.MY_AGREEMENTS, start=start, last=after, count=count, most=PART
         )
     return card(body, actions)

@@ -115,6 +115,7 @@ async def agreements_view(
         today=ctx.clock().date(),
         start=start,
         count=len(listed),
+        end=start + len(part),
         message=message,
         success=success,
     )
