@@ -219,13 +219,15 @@ def card_text(card: dict[str, Any] | None) -> str:
     return "\n".join(out)
 
 
-def verbs_on(card: dict[str, Any] | None) -> list[str]:
-    found: list[str] = []
+def nodes(card: Any, kind: str | None = None) -> list[dict[str, Any]]:
+    """Every element and action of ``card`` (of type ``kind``, when given), nested ones
+    included, in the order they appear."""
+    found: list[dict[str, Any]] = []
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
-            if node.get("type") == "Action.Execute":
-                found.append(node["verb"])
+            if kind is None or node.get("type") == kind:
+                found.append(node)
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):
@@ -234,3 +236,7 @@ def verbs_on(card: dict[str, Any] | None) -> list[str]:
 
     walk(card)
     return found
+
+
+def verbs_on(card: dict[str, Any] | None) -> list[str]:
+    return [node["verb"] for node in nodes(card, "Action.Execute")]

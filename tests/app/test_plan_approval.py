@@ -27,7 +27,7 @@ from docx.text.paragraph import Paragraph
 
 from dialogs.concept import concepts_dir
 from settings import Settings
-from tests.app.harness import BotServer, Chat, Client, card_of, card_text, user, verbs_on
+from tests.app.harness import BotServer, Chat, Client, card_of, card_text, nodes, user, verbs_on
 from tests.app.test_confidentiality import EMPLOYEE, KEYWORDS, LEADER, chat_with, mus
 from tests.app.test_live_flow import EVERYONE, MEMBERS, agreement, prepared_grus
 from tests.app.test_plan_flow import fetch
@@ -97,23 +97,11 @@ def all_text(document: DocxDocument) -> str:
 def button(card: Card, verb: str) -> dict[str, Any]:
     found = [
         node
-        for node in _walk(card)
+        for node in nodes(card)
         if node.get("type") == "Action.Execute" and node.get("verb") == verb
     ]
     assert found, f"no {verb} on the card"
     return found[0]
-
-
-def _walk(node: Any) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    if isinstance(node, dict):
-        out.append(node)
-        for value in node.values():
-            out += _walk(value)
-    elif isinstance(node, list):
-        for value in node:
-            out += _walk(value)
-    return out
 
 
 async def mus_in_a_chat_of_two(

@@ -13,7 +13,7 @@ from typing import Any
 
 from cards.preparation import INPUT_KEYWORDS, keyword_input, note_input
 from dialogs.concept import default_concept_path, load_concept
-from tests.app.harness import BotServer, Chat, Client, card_of, card_text, user, verbs_on
+from tests.app.harness import BotServer, Chat, Client, card_of, card_text, nodes, user, verbs_on
 from tests.support.connector import ConnectorStandIn
 
 CONCEPT = load_concept(default_concept_path())
@@ -67,20 +67,7 @@ def chat_for(connector: ConnectorStandIn, member_id: str) -> str:
 
 
 def toggles_on(card: dict[str, Any] | None) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "Input.Toggle":
-                found.append(node)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card)
-    return found
+    return nodes(card, "Input.Toggle")
 
 
 async def stored(server: BotServer, conversation_id: str) -> Any:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.app.harness import BotServer, Chat, Client, card_of, card_text, user, verbs_on
+from tests.app.harness import BotServer, Chat, Client, card_of, card_text, nodes, user, verbs_on
 from tests.app.test_confidentiality import chat_with, choose
 from tests.app.test_live_flow import EVERYONE, LEADER, MEMBERS, agreement, prepared_grus
 from tests.support.connector import ConnectorStandIn
@@ -18,24 +18,10 @@ STRANGER = user(99, "Fremmed Person")
 
 def button(card: dict[str, Any] | None, verb: str, title: str | None = None) -> dict[str, Any]:
     """The one button with ``verb`` (and ``title``) on ``card``."""
-    found: list[dict[str, Any]] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            found.append(node)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card)
     matching = [
         n
-        for n in found
-        if n.get("type") == "Action.Execute"
-        and n.get("verb") == verb
-        and title in (None, n.get("title"))
+        for n in nodes(card, "Action.Execute")
+        if n.get("verb") == verb and title in (None, n.get("title"))
     ]
     assert len(matching) == 1, (verb, title, matching)
     return matching[0]

@@ -26,7 +26,7 @@ import pytest
 from cards import verbs
 from dialogs.conversation import Approval
 from settings import Settings
-from tests.app.harness import BotServer, Chat, Client, User, card_of, card_text, user
+from tests.app.harness import BotServer, Chat, Client, User, card_of, card_text, nodes, user
 from tests.app.test_confidentiality import chat_with
 from tests.support.connector import ConnectorStandIn
 
@@ -291,20 +291,7 @@ STATE_NAMES = {"Oprettet", "Forberedes", "I gang", "Afsluttet", "Plan godkendt"}
 
 
 def _buttons(card: dict[str, Any] | None, title: str) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "Action.Execute" and node.get("title") == title:
-                found.append(node)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card)
-    return found
+    return [n for n in nodes(card, "Action.Execute") if n.get("title") == title]
 
 
 async def test_an_employee_sees_their_agreements_and_marks_one_done(
@@ -385,20 +372,7 @@ async def test_an_employee_sees_their_agreements_and_marks_one_done(
 
 
 def verbs_of(card: dict[str, Any] | None, verb: str) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "Action.Execute" and node.get("verb") == verb:
-                found.append(node)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card)
-    return found
+    return [n for n in nodes(card, "Action.Execute") if n.get("verb") == verb]
 
 
 async def test_hr_gets_the_figures_and_no_content(
@@ -483,20 +457,7 @@ def replace_approval(user_id: str, at: str) -> Approval:
 
 
 def _facts(card: dict[str, Any] | None) -> list[dict[str, str]]:
-    found: list[dict[str, str]] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "FactSet":
-                found.extend(node["facts"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card)
-    return found
+    return [fact for node in nodes(card, "FactSet") for fact in node["facts"]]
 
 
 async def test_anyone_else_asking_for_the_figures_is_refused(
